@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { emailSchema, idSchema, isoTimestamp, workspaceNameSchema } from './common.js';
+
+export const registerInput = z.object({ email: emailSchema, workspaceName: workspaceNameSchema });
+export const loginInput = z.object({ email: emailSchema });
+export const verifyInput = z.object({
+  token: z.string({ error: 'token is required.' }).min(1, 'token is required.').max(200, 'The link is invalid.'),
+});
+
+export const registerResult = z.object({ success: z.literal(true), message: z.literal('Verification email sent') });
+export const loginResult = z.object({ success: z.literal(true), message: z.literal('Login link sent to your email') });
+
+export const verifyResult = z.object({
+  success: z.literal(true),
+  user: z.object({ id: z.string(), email: z.string() }),
+  workspace: z.object({ id: z.string(), name: z.string() }),
+  isNewUser: z.boolean(),
+});
+
+export const meResult = z.object({
+  user: z.object({ id: z.string(), email: z.string(), createdAt: isoTimestamp }),
+  workspace: z.object({ id: z.string(), name: z.string(), createdAt: isoTimestamp }),
+});
+
+export const logoutScope = z.enum(['local', 'others', 'global'], { error: 'scope must be local, others or global.' });
+export const logoutInput = z.object({ scope: logoutScope.default('local') });
+
+export const sessionItem = z.object({
+  id: z.string(),
+  createdAt: isoTimestamp,
+  lastUsedAt: isoTimestamp,
+  expiresAt: isoTimestamp,
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  current: z.boolean(),
+});
+export const sessionList = z.array(sessionItem);
+export const revokeSessionInput = z.object({ id: idSchema });
+
+export const publicConfig = z.object({
+  mailConfigured: z.boolean().describe('false: magic links are written to the server log and data/outbox/'),
+  publicUrl: z.string(),
+});
+
+export type RegisterInput = z.input<typeof registerInput>;
+export type LoginInput = z.input<typeof loginInput>;
+export type VerifyResult = z.infer<typeof verifyResult>;
+export type MeResult = z.infer<typeof meResult>;
+export type LogoutScope = z.infer<typeof logoutScope>;
+export type SessionItem = z.infer<typeof sessionItem>;
+export type PublicConfig = z.infer<typeof publicConfig>;

@@ -1,0 +1,75 @@
+import ipaddr from 'ipaddr.js';
+
+export type IpFamily = 'ipv4' | 'ipv6';
+
+export interface ParsedCidr {
+  family: IpFamily;
+  /** Normalised text: network address / prefix length, IPv6 in RFC 5952 form. */
+  text: string;
+  range: [ipaddr.IPv4 | ipaddr.IPv6, number];
+}
+
+const PREFIX = /^\d{1,3}$/;
+
+function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  // Zone ids (fe80::1%eth0) name an interface of one host, not a range: refused.
+  if (!text.includes('%') && text.includes(':') && ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text);
+  return null;
+}
+
+/**
+ * Parses one allowed-range entry: an IPv4 or IPv6 CIDR, or a bare address (meaning /32 or /128).
+ * Returns null for anything else. The result is normalised to its network address.
+ */
+export function parseCidr(input: string): ParsedCidr | null {
+  const value = input.trim();
+  if (value.length === 0 || value.length > 64) return null;
+  const slash = value.indexOf('/');
+  const addrText = slash === -1 ? value : value.slice(0, slash);
+  const prefixText = slash === -1 ? null : value.slice(slash + 1);
+  const addr = parseAddress(addrText);
+  if (!addr) return null;
+  const family: IpFamily = addr.kind() === 'ipv4' ? 'ipv4' : 'ipv6';
+  const max = family === 'ipv4' ? 32 : 128;
+  let bits = max;
+  if (prefixText !== null) {
+    if (!PREFIX.test(prefixText)) return null;
+    bits = Number(prefixText);
+    if (bits > max) return null;
+  }
+  const network =
+    family === 'ipv4'
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${bits}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${(addr as ipaddr.IPv6).toNormalizedString()}/${bits}`);
+  const text = family === 'ipv4' ? `${network.toString()}/${bits}` : `${(network as ipaddr.IPv6).toRFC5952String()}/${bits}`;
+  return { family, text, range: [network, bits] };
+}
+
+export function normalizeCidr(input: string): string | null {
+  return parseCidr(input)?.text ?? null;
+}
+
+/** A client address as the socket or proxy reports it; IPv4-mapped IPv6 stays IPv6 here. */
+export function parseClientIp(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  return parseAddress(ip.trim());
+}
+
+/** Whether `ip` falls in any of the ranges. IPv4-mapped IPv6 clients (::ffff:a.b.c.d) also match IPv4 ranges. */
+export function ipInRanges(ip: string, ranges: readonly ParsedCidr[]): boolean {
+  const addr = parseClientIp(ip);
+  if (!addr) return false;
+  const asV4 = addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : null;
+  for (const r of ranges) {
+    if (r.family === addr.kind() && addr.match(r.range as never)) return true;
+    if (asV4 && r.family === 'ipv4' && asV4.match(r.range as [ipaddr.IPv4, number])) return true;
+  }
+  return false;
+}
+
+/** The address written the way ranges are written: IPv4 dotted, IPv6 in RFC 5952 form. */
+export function normalizeIp(ip: string): string {
+  const addr = parseClientIp(ip);
+  if (!addr) return ip;
+  return addr.kind() === 'ipv4' ? addr.toString() : (addr as ipaddr.IPv6).toRFC5952String();
+}

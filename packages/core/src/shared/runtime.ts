@@ -1,0 +1,63 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { BASE62 } from '@pc/contract';
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+/** The source of every secret and id, injectable so tests can be exact. */
+export interface RandomSource {
+  bytes(n: number): Buffer;
+}
+export const cryptoRandom: RandomSource = { bytes: (n) => randomBytes(n) };
+
+/** `length` uniformly random base62 characters (rejection sampling, no modulo bias). */
+export function randomBase62(random: RandomSource, length: number): string {
+  let out = '';
+  while (out.length < length) {
+    const buf = random.bytes(length * 2);
+    for (const b of buf) {
+      if (b < 248) out += BASE62[b % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+export type IdPrefix = 'user' | 'ws' | 'key' | 'agt' | 'ses' | 'ml' | 'reg' | 'aud';
+
+export function newId(random: RandomSource, prefix: IdPrefix): string {
+  return `${prefix}_${randomBase62(random, 20)}`;
+}
+
+/** A bearer secret: 32 random bytes, base64url. */
+export function newToken(random: RandomSource): string {
+  return random.bytes(32).toString('base64url');
+}
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+export const iso = (d: Date): string => d.toISOString();
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** Who made a request and from where; every audited action carries it. */
+export interface RequestMeta {
+  ip: string;
+  userAgent: string | null;
+}

@@ -1,0 +1,30 @@
+/**
+ * Coalesces "last used" writes in memory: each id keeps only its newest value, and `take()` hands
+ * the batch to a flush that writes it in one transaction. Reads overlay `peek()` so they are exact.
+ */
+export class UsageBuffer<V> {
+  private pending = new Map<string, V>();
+
+  record(id: string, value: V): void {
+    this.pending.set(id, value);
+  }
+
+  peek(id: string): V | undefined {
+    return this.pending.get(id);
+  }
+
+  take(): Map<string, V> {
+    const batch = this.pending;
+    this.pending = new Map();
+    return batch;
+  }
+
+  /** Puts a batch back after a failed flush, without overwriting newer values. */
+  restore(batch: Map<string, V>): void {
+    for (const [id, v] of batch) if (!this.pending.has(id)) this.pending.set(id, v);
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+}

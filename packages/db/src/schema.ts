@@ -1,0 +1,109 @@
+import type { Generated } from 'kysely';
+
+/** Timestamps are ISO 8601 UTC strings with milliseconds; they sort lexicographically in every dialect. */
+type Timestamp = string;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  created_at: Timestamp;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface WorkspaceMembersTable {
+  workspace_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'member';
+  created_at: Timestamp;
+}
+
+export interface PendingRegistrationsTable {
+  id: string;
+  email: string;
+  workspace_name: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface MagicLinksTable {
+  id: string;
+  token_hash: string;
+  email: string;
+  pending_registration_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  workspace_id: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  /** JSON array of normalised CIDR strings. */
+  allowed_ip_ranges: string;
+  created_at: Timestamp;
+  created_by_user_id: string | null;
+  last_used_at: Timestamp | null;
+  last_used_ip: string | null;
+  revoked_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  rolled_to_id: string | null;
+  /** Set the first time an expired key is presented, so `api_key.expired` is audited once. */
+  expiry_recorded_at: Timestamp | null;
+}
+
+export interface AgentsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  label: string | null;
+  created_at: Timestamp;
+  last_seen_at: Timestamp | null;
+}
+
+export interface AuditLogsTable {
+  seq: Generated<number>;
+  id: string;
+  workspace_id: string;
+  action: string;
+  actor_type: 'user' | 'api_key' | 'system';
+  actor_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** JSON object. */
+  metadata: string;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  workspaces: WorkspacesTable;
+  workspace_members: WorkspaceMembersTable;
+  pending_registrations: PendingRegistrationsTable;
+  magic_links: MagicLinksTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  agents: AgentsTable;
+  audit_logs: AuditLogsTable;
+}
