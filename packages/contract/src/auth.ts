@@ -4,7 +4,7 @@ import { emailSchema, idSchema, isoTimestamp, workspaceNameSchema } from './comm
 export const registerInput = z.object({ email: emailSchema, workspaceName: workspaceNameSchema });
 export const loginInput = z.object({ email: emailSchema });
 export const verifyInput = z.object({
-  token: z.string({ error: 'token is required.' }).min(1, 'token is required.').max(200, 'The link is invalid.'),
+  token: z.string({ error: 'token is required.' }).min(1, 'token is required.').max(4096, 'The link is invalid.'),
 });
 
 export const registerResult = z.object({ success: z.literal(true), message: z.literal('Verification email sent') });

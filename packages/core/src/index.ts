@@ -6,4 +6,4 @@ export { generateApiKey } from './api-keys/key-format.js';
 export { KeyCache } from './api-keys/key-cache.js';
 export { FixedWindowLimiter } from './shared/rate-limiter.js';
 export type { ApiKeyPrincipal, Principal, SessionPrincipal } from './shared/principal.js';
-export { type Clock, type Logger, type RandomSource, type RequestMeta, constantTimeEqual, cryptoRandom, sha256Hex, silentLogger, systemClock } from './shared/runtime.js';
+export { type Clock, type Logger, type RandomSource, type RequestMeta, constantTimeEqual, cryptoRandom, isCrossSite, sha256Hex, silentLogger, systemClock } from './shared/runtime.js';

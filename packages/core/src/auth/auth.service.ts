@@ -132,6 +132,7 @@ export function createAuthService(deps: AuthDeps) {
 
   async function verify(token: string, meta: RequestMeta): Promise<SignedIn> {
     limit(perMinute, `verify:${meta.ip}`, limits.verifyPerIpPerMinute);
+    if (token.length < 32 || token.length > 200) throw new AppError('invalid_token');
     const tokenHash = sha256Hex(token);
     const sessionToken = newToken(random);
     const result = await db.transaction().execute(async (trx) => {

@@ -61,3 +61,18 @@ export interface RequestMeta {
   ip: string;
   userAgent: string | null;
 }
+
+/**
+ * True when a state-changing request made with a cookie came from another site: an Origin header is
+ * present and is not the product's own origin (`Origin: null` included). No Origin (curl) passes.
+ */
+export function isCrossSite(origin: string | null, publicUrl: string): boolean {
+  if (origin === null) return false;
+  let ours: string;
+  try {
+    ours = new URL(publicUrl).origin;
+  } catch {
+    return true;
+  }
+  return origin !== ours;
+}

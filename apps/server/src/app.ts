@@ -1,0 +1,66 @@
+import { AppError, type Core, type Logger } from '@pc/core';
+import { appRouter, createApiContext } from '@pc/api';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express, { type Express } from 'express';
+import type { Config } from './env.js';
+import { apiKeyHeader, createGuards, setRateLimitHeaders } from './http/auth.js';
+import { MAX_BODY_BYTES } from './http/body.js';
+import { SESSION_COOKIE, clearSessionCookie, readCookie, setSessionCookie } from './http/cookies.js';
+import { errorHandler } from './http/errors.js';
+import { requestId, requestMeta } from './http/request-context.js';
+import { noStore, securityHeaders } from './http/security-headers.js';
+import { spaRoutes } from './http/spa.js';
+import { v1Routes } from './rest/v1/index.js';
+
+export interface AppDeps {
+  core: Core;
+  config: Config;
+  logger: Logger;
+}
+
+export function createApp({ core, config, logger }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', false);
+  app.use(requestId, securityHeaders(config.secureCookies));
+
+  app.get('/health', async (_req, res) => {
+    const ok = await core.health();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'error', database: ok ? 'ok' : 'error' });
+  });
+
+  app.use('/v1', noStore, v1Routes(core, config, createGuards(core, config)));
+
+  app.use(
+    '/trpc',
+    noStore,
+    createExpressMiddleware({
+      router: appRouter,
+      maxBodySize: MAX_BODY_BYTES,
+      createContext: ({ req, res }) =>
+        createApiContext(core, {
+          meta: requestMeta(req),
+          sessionToken: readCookie(req, SESSION_COOKIE),
+          apiKey: apiKeyHeader(req),
+          origin: req.get('origin') ?? null,
+          setSessionCookie: (token, maxAge) => setSessionCookie(res, token, maxAge, config.secureCookies),
+          clearSessionCookie: () => clearSessionCookie(res, config.secureCookies),
+          setRateLimitHeaders: (s) => setRateLimitHeaders(res, s),
+        }),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError)) {
+          logger.error('tRPC procedure failed', { path: path ?? '', error: error.cause?.stack ?? error.message });
+        }
+      },
+    }),
+  );
+
+  app.use((req, _res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    next(new AppError('not_found', 'No such route.'));
+  });
+  app.use(spaRoutes(config.webDist));
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,64 @@
+import { AppError, type Core, type Principal, type RateLimitState, type SessionPrincipal, isCrossSite } from '@pc/core';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Config } from '../env.js';
+import { SESSION_COOKIE, readCookie, setSessionCookie } from './cookies.js';
+import { requestMeta } from './request-context.js';
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function setRateLimitHeaders(res: Response, s: RateLimitState): void {
+  res.setHeader('X-RateLimit-Limit', String(s.limit));
+  res.setHeader('X-RateLimit-Remaining', String(s.remaining));
+  res.setHeader('X-RateLimit-Reset', String(s.resetSeconds));
+}
+
+export const apiKeyHeader = (req: Request): string | null => req.get('x-api-key') ?? null;
+
+/** The principal a guard put on the response; guards run before every handler that reads it. */
+export const principalOf = (res: Response): Principal => res.locals.principal as Principal;
+export const sessionOf = (res: Response): SessionPrincipal => res.locals.principal as SessionPrincipal;
+
+export function createGuards(core: Core, config: Config) {
+  async function session(req: Request, res: Response): Promise<SessionPrincipal> {
+    if (apiKeyHeader(req) !== null) throw new AppError('session_required');
+    const token = readCookie(req, SESSION_COOKIE);
+    const found = token ? await core.auth.authenticateSession(token) : null;
+    if (!found || !token) throw new AppError('authentication_required');
+    if (found.renewedMaxAgeSeconds !== null) setSessionCookie(res, token, found.renewedMaxAgeSeconds, config.secureCookies);
+    return found.principal;
+  }
+
+  /** Cookie-made state changes must come from our own origin. */
+  const sameOrigin: RequestHandler = (req, _res, next) => {
+    if (STATE_CHANGING.has(req.method) && apiKeyHeader(req) === null && isCrossSite(req.get('origin') ?? null, config.publicUrl)) {
+      throw new AppError('cross_site_request');
+    }
+    next();
+  };
+
+  const requireSession: RequestHandler = async (req, res, next) => {
+    res.locals.principal = await session(req, res);
+    next();
+  };
+
+  const requireKeyOrSession: RequestHandler = async (req, res, next) => {
+    const key = apiKeyHeader(req);
+    if (key === null) {
+      res.locals.principal = await session(req, res);
+      return next();
+    }
+    try {
+      const auth = await core.apiKeys.authenticate(key, requestMeta(req));
+      setRateLimitHeaders(res, auth.rateLimit);
+      res.locals.principal = auth.principal;
+    } catch (e) {
+      if (e instanceof AppError && e.extra.rateLimit) setRateLimitHeaders(res, e.extra.rateLimit);
+      throw e;
+    }
+    next();
+  };
+
+  return { sameOrigin, requireSession, requireKeyOrSession };
+}
+
+export type Guards = ReturnType<typeof createGuards>;

@@ -1,0 +1,29 @@
+import type { Core } from '@pc/core';
+import { AppError } from '@pc/core';
+import { Router } from 'express';
+import type { Config } from '../../env.js';
+import type { Guards } from '../../http/auth.js';
+import { jsonBody } from '../../http/body.js';
+import { agentRoutes } from './agents.js';
+import { apiKeyRoutes } from './api-keys.js';
+import { auditLogRoutes } from './audit-logs.js';
+import { authRoutes } from './auth.js';
+import { buildOpenApi } from './openapi.js';
+
+export function v1Routes(core: Core, config: Config, guards: Guards): Router {
+  const r = Router();
+  const openapi = buildOpenApi(config.publicUrl);
+  r.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  r.use(guards.sameOrigin);
+  r.use(jsonBody());
+  r.use('/auth', authRoutes(core, config, guards));
+  r.use('/api-keys', apiKeyRoutes(core, guards));
+  r.use('/agents', agentRoutes(core, guards));
+  r.use('/audit-logs', auditLogRoutes(core, guards));
+  r.use(() => {
+    throw new AppError('not_found', 'No such route.');
+  });
+  return r;
+}

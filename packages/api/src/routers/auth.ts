@@ -1,0 +1,29 @@
+import { loginInput, logoutInput, registerInput, revokeSessionInput, verifyInput } from '@pc/contract';
+import { publicProcedure, router, sessionProcedure } from '../trpc.js';
+
+export const authRouter = router({
+  register: publicProcedure.input(registerInput).mutation(async ({ ctx, input }) => {
+    await ctx.core.auth.register(input, ctx.meta);
+    return { success: true as const, message: 'Verification email sent' as const };
+  }),
+  login: publicProcedure.input(loginInput).mutation(async ({ ctx, input }) => {
+    await ctx.core.auth.login(input, ctx.meta);
+    return { success: true as const, message: 'Login link sent to your email' as const };
+  }),
+  verify: publicProcedure.input(verifyInput).mutation(async ({ ctx, input }) => {
+    const signedIn = await ctx.core.auth.verify(input.token, ctx.meta);
+    ctx.setSessionCookie(signedIn.sessionToken, signedIn.maxAgeSeconds);
+    return signedIn.result;
+  }),
+  me: sessionProcedure.query(({ ctx }) => ctx.core.auth.me(ctx.principal)),
+  logout: sessionProcedure.input(logoutInput).mutation(async ({ ctx, input }) => {
+    await ctx.core.auth.logout(ctx.principal, input.scope, ctx.meta);
+    if (input.scope !== 'others') ctx.clearSessionCookie();
+    return { success: true as const };
+  }),
+  sessions: sessionProcedure.query(({ ctx }) => ctx.core.auth.listSessions(ctx.principal)),
+  revokeSession: sessionProcedure.input(revokeSessionInput).mutation(async ({ ctx, input }) => {
+    await ctx.core.auth.revokeSession(ctx.principal, input.id, ctx.meta);
+    return { success: true as const };
+  }),
+});

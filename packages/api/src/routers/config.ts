@@ -1,0 +1,3 @@
+import { publicProcedure } from '../trpc.js';
+
+export const configQuery = publicProcedure.query(({ ctx }) => ctx.core.publicConfig);

@@ -1,0 +1,83 @@
+import { AppError, type Principal, type SessionPrincipal, isCrossSite } from '@pc/core';
+import { TRPCError, initTRPC } from '@trpc/server';
+import { ZodError } from 'zod';
+import { issuesToDetails } from '@pc/contract';
+import type { ApiContext } from './context.js';
+
+/** Every tRPC error carries the contract's code (and details), so the SPA shows what REST would say. */
+const t = initTRPC.context<ApiContext>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const app = cause instanceof AppError ? cause : null;
+    const zod = cause instanceof ZodError ? cause : null;
+    return {
+      ...shape,
+      message: zod ? 'The request is invalid.' : shape.data.code === 'INTERNAL_SERVER_ERROR' && !app ? 'Internal server error.' : shape.message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        appCode: app?.code ?? (zod ? 'invalid_request' : shape.data.code === 'NOT_FOUND' ? 'not_found' : shape.data.code === 'INTERNAL_SERVER_ERROR' ? 'internal_error' : 'invalid_request'),
+        details: app?.extra.details ?? (zod ? issuesToDetails(zod.issues) : undefined),
+        retryAfter: app?.extra.retryAfter,
+      },
+    };
+  },
+});
+
+/** Core throws AppError; here it becomes a TRPCError with the code from the one table. */
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const e = result.error.cause;
+    throw new TRPCError({ code: e.trpcCode, message: e.message, cause: e });
+  }
+  return result;
+});
+
+const fail = (e: AppError): never => {
+  throw new TRPCError({ code: e.trpcCode, message: e.message, cause: e });
+};
+
+/** Mutations made with a cookie must come from our own origin (curl and scripts send no Origin). */
+const sameSiteMutations = t.middleware(({ ctx, type, next }) => {
+  if (type === 'mutation' && ctx.apiKey === null && isCrossSite(ctx.origin, ctx.core.publicConfig.publicUrl)) {
+    fail(new AppError('cross_site_request'));
+  }
+  return next();
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure.use(appErrors).use(sameSiteMutations);
+
+async function requireSession(ctx: ApiContext): Promise<SessionPrincipal> {
+  if (ctx.apiKey !== null) return fail(new AppError('session_required'));
+  const session = ctx.sessionToken ? await ctx.core.auth.authenticateSession(ctx.sessionToken) : null;
+  if (!session) return fail(new AppError('authentication_required'));
+  if (session.renewedMaxAgeSeconds !== null && ctx.sessionToken) ctx.setSessionCookie(ctx.sessionToken, session.renewedMaxAgeSeconds);
+  return session.principal;
+}
+
+/** Signed-in users only; an API key is refused with `session_required`. */
+export const sessionProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const principal = await requireSession(ctx);
+  return next({ ctx: { ...ctx, principal } });
+});
+
+/** An API key (checked on the hot path) or a session. */
+export const keyOrSessionProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  let principal: Principal;
+  if (ctx.apiKey !== null) {
+    try {
+      const auth = await ctx.core.apiKeys.authenticate(ctx.apiKey, ctx.meta);
+      ctx.setRateLimitHeaders(auth.rateLimit);
+      principal = auth.principal;
+    } catch (e) {
+      if (e instanceof AppError && e.extra.rateLimit) ctx.setRateLimitHeaders(e.extra.rateLimit);
+      throw e instanceof AppError ? fail(e) : e;
+    }
+  } else {
+    principal = await requireSession(ctx);
+  }
+  return next({ ctx: { ...ctx, principal } });
+});
