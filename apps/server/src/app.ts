@@ -25,7 +25,7 @@ export function createApp({ core, config, logger }: AppDeps): Express {
   app.set('etag', false);
   app.use(requestId, securityHeaders(config.secureCookies));
 
-  app.get('/health', async (_req, res) => {
+  app.get('/health', noStore, async (_req, res) => {
     const ok = await core.health();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'error', database: ok ? 'ok' : 'error' });
   });
@@ -56,8 +56,9 @@ export function createApp({ core, config, logger }: AppDeps): Express {
     }),
   );
 
-  app.use((req, _res, next) => {
+  app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
+    res.setHeader('Cache-Control', 'no-store');
     next(new AppError('not_found', 'No such route.'));
   });
   app.use(spaRoutes(config.webDist));

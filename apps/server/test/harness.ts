@@ -72,6 +72,8 @@ export interface TestServerOptions {
   dbDir?: string;
   logger?: Logger;
   usageFlushMs?: number;
+  /** Listen address (default 127.0.0.1); `::` also accepts IPv4 clients as IPv4-mapped IPv6 (`::ffff:127.0.0.1`). */
+  host?: string;
 }
 
 export interface TestServer {
@@ -105,7 +107,7 @@ export async function startTestServer(opts: TestServerOptions = {}, existingSink
   await migrateToLatest(handle.db);
   // Listen first: the port must be known before PUBLIC_URL (links, Origin check) is.
   const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, opts.host ?? '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config: Config = { ...config0, publicUrl: opts.env?.PUBLIC_URL ? config0.publicUrl : url };
   const core = createCore({
@@ -151,6 +153,21 @@ export async function startTestServer(opts: TestServerOptions = {}, existingSink
     },
   };
 }
+
+/** A clock the test moves by hand: expiry, sliding sessions and rate-limit windows without sleeping. */
+export function manualClock(start = new Date('2026-03-02T10:00:00.000Z')) {
+  let t = start.getTime();
+  return {
+    now: () => new Date(t),
+    advance(ms: number) {
+      t += ms;
+    },
+    set(d: Date) {
+      t = d.getTime();
+    },
+  };
+}
+export type ManualClock = ReturnType<typeof manualClock>;
 
 export interface Reply<T = any> {
   status: number;
