@@ -1,0 +1,62 @@
+import { expiresSoon, relativeTime } from '../../lib/format.js';
+import { Badge, RelativeTime } from '../../lib/ui.js';
+
+interface KeyLike {
+  isActive: boolean;
+  expiresAt: string | null;
+  revokedAt?: string | null;
+  rolledToId?: string | null;
+}
+
+export type KeyState = 'active' | 'expiring' | 'rolled' | 'expired' | 'revoked';
+
+export function keyState(k: KeyLike, now: number = Date.now()): KeyState {
+  const expired = k.expiresAt !== null && new Date(k.expiresAt).getTime() <= now;
+  if (!k.isActive) return expired && !k.revokedAt ? 'expired' : 'revoked';
+  if (k.rolledToId) return 'rolled';
+  if (expiresSoon(k.expiresAt, now)) return 'expiring';
+  return 'active';
+}
+
+export function KeyStatusBadge({ apiKey }: { apiKey: KeyLike }) {
+  const state = keyState(apiKey);
+  switch (state) {
+    case 'active':
+      return <Badge tone="success">Active</Badge>;
+    case 'expiring':
+      return <Badge tone="warning">Expires {relativeTime(apiKey.expiresAt!)}</Badge>;
+    case 'rolled':
+      return <Badge tone="warning">Rolled · ends {relativeTime(apiKey.expiresAt ?? new Date().toISOString())}</Badge>;
+    case 'expired':
+      return <Badge tone="muted">Expired</Badge>;
+    case 'revoked':
+      return <Badge tone="danger">Revoked</Badge>;
+  }
+}
+
+export function Expiry({ expiresAt }: { expiresAt: string | null }) {
+  if (expiresAt === null) return <span className="muted">Never</span>;
+  const soon = expiresSoon(expiresAt);
+  return (
+    <span className={soon ? 'text-warning' : undefined}>
+      {soon && (
+        <span aria-hidden="true" className="warn-icon">
+          ⚠{' '}
+        </span>
+      )}
+      <RelativeTime iso={expiresAt} />
+    </span>
+  );
+}
+
+/** `pc_live_Ab3d` → `pc_live_Ab3d••••` so nobody mistakes it for a whole key. */
+export function KeyPrefix({ prefix }: { prefix: string }) {
+  return (
+    <code className="mono key-prefix" title="The key's first 12 characters; the rest is never stored">
+      {prefix}
+      <span aria-hidden="true" className="muted">
+        ••••
+      </span>
+    </code>
+  );
+}

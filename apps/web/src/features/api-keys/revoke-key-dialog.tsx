@@ -1,0 +1,48 @@
+import { Dialog } from '../../lib/dialog.js';
+import { errorMessage } from '../../lib/errors.js';
+import { useToast } from '../../lib/toast.js';
+import { trpc } from '../../lib/trpc.js';
+import { Button } from '../../lib/ui.js';
+
+interface Props {
+  apiKey: { id: string; name: string; prefix: string };
+  onClose(): void;
+}
+
+export function RevokeKeyDialog({ apiKey, onClose }: Props) {
+  const toast = useToast();
+  const utils = trpc.useUtils();
+  const revoke = trpc.apiKeys.revoke.useMutation({
+    onSuccess: async () => {
+      await Promise.all([utils.apiKeys.get.invalidate({ id: apiKey.id }), utils.apiKeys.list.invalidate(), utils.auditLogs.list.invalidate()]);
+      toast.success(`API key “${apiKey.name}” revoked.`);
+      onClose();
+    },
+    onError: (e) => toast.error(errorMessage(e)),
+  });
+
+  return (
+    <Dialog
+      title={`Revoke “${apiKey.name}”?`}
+      tone="danger"
+      busy={revoke.isPending}
+      onClose={onClose}
+      testId="revoke-dialog"
+      description={
+        <p>
+          Every request made with <code className="mono">{apiKey.prefix}…</code> will be refused from the next one on. Anything
+          still using it stops working. <strong>This cannot be undone.</strong>
+        </p>
+      }
+    >
+      <div className="dialog-actions">
+        <Button variant="ghost" onClick={onClose} disabled={revoke.isPending} data-autofocus>
+          Cancel
+        </Button>
+        <Button variant="danger" busy={revoke.isPending} onClick={() => revoke.mutate({ id: apiKey.id })}>
+          Revoke key “{apiKey.name}”
+        </Button>
+      </div>
+    </Dialog>
+  );
+}

@@ -1,0 +1,32 @@
+import type { AuditAction } from '@pc/contract';
+
+export const ACTION_LABELS: Record<AuditAction, string> = {
+  'auth.registered': 'Workspace created',
+  'auth.signed_in': 'Signed in',
+  'auth.signed_out': 'Signed out',
+  'session.revoked': 'Session signed out',
+  'api_key.created': 'API key created',
+  'api_key.revoked': 'API key revoked',
+  'api_key.rolled': 'API key rolled',
+  'api_key.expired': 'Expired API key used',
+  'api_key.ip_restrictions_updated': 'IP ranges changed',
+  'api_key.ip_denied': 'Request from a refused IP',
+  'api_key.rate_limited': 'API key rate-limited',
+  'agent.created': 'Agent registered',
+  'agent.deleted': 'Agent deleted',
+};
+
+export const DENIAL_ACTIONS = new Set<string>(['api_key.ip_denied', 'api_key.rate_limited', 'api_key.expired']);
+
+export const actionLabel = (a: string) => (ACTION_LABELS as Record<string, string>)[a] ?? a;
+
+/** The few metadata fields worth a glance in a table row; the rest stays in the title. */
+export function metadataSummary(metadata: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(metadata)) {
+    if (v === null || v === undefined || v === '') continue;
+    const text = Array.isArray(v) ? (v.length === 0 ? '[]' : v.join(', ')) : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    parts.push(`${k}: ${text}`);
+  }
+  return parts.join(' · ');
+}

@@ -1,0 +1,120 @@
+import { AUDIT_ACTIONS, type AuditAction } from '@pc/contract';
+import { useId, useState } from 'react';
+import { Link } from '../../lib/router.js';
+import { type RouterOutputs, trpc } from '../../lib/trpc.js';
+import { Button, EmptyState, ErrorState, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
+import { ACTION_LABELS, DENIAL_ACTIONS, actionLabel, metadataSummary } from './audit-labels.js';
+
+type Entry = RouterOutputs['auditLogs']['list']['data'][number];
+
+export const AUDIT_PAGE_SIZE = 25;
+
+export default function AuditLogPage() {
+  const filterId = useId();
+  const [action, setAction] = useState<AuditAction | ''>('');
+  const log = trpc.auditLogs.list.useInfiniteQuery(
+    { limit: AUDIT_PAGE_SIZE, ...(action ? { action } : {}) },
+    { getNextPageParam: (page) => page.nextCursor ?? undefined },
+  );
+  const entries = log.data?.pages.flatMap((p) => p.data) ?? [];
+
+  return (
+    <>
+      <PageHeader
+        title="Audit log"
+        description="What happened in this workspace, newest first: sign-ins, key changes, refused requests. Secrets and full keys are never recorded."
+      />
+      <div className="toolbar">
+        <div className="field field-inline">
+          <label htmlFor={filterId}>Action</label>
+          <select id={filterId} value={action} onChange={(e) => setAction(e.target.value as AuditAction | '')} data-testid="audit-filter">
+            <option value="">All actions</option>
+            {AUDIT_ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {ACTION_LABELS[a]} ({a})
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {log.isPending ? (
+        <Spinner label="Loading the audit log…" />
+      ) : log.error && entries.length === 0 ? (
+        <ErrorState error={log.error} onRetry={() => log.refetch()} title="Could not load the audit log" />
+      ) : entries.length === 0 ? (
+        <EmptyState title="Nothing recorded yet">{action ? `No “${actionLabel(action)}” entries.` : 'Actions in this workspace will appear here.'}</EmptyState>
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="table" data-testid="audit-table">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Target</th>
+                  <th scope="col">IP</th>
+                  <th scope="col">Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {entries.map((e) => (
+                  <AuditRow key={e.id} entry={e} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div className="load-more">
+            {log.hasNextPage ? (
+              <Button onClick={() => log.fetchNextPage()} busy={log.isFetchingNextPage}>
+                Load more
+              </Button>
+            ) : (
+              <p className="muted small" data-testid="audit-end">
+                {entries.length} {entries.length === 1 ? 'entry' : 'entries'}: that’s everything.
+              </p>
+            )}
+            {log.error && <ErrorState error={log.error} onRetry={() => log.fetchNextPage()} title="Could not load more entries" />}
+          </div>
+        </>
+      )}
+    </>
+  );
+}
+
+function ref(t: { type: string; id: string | null }) {
+  if (t.type === 'api_key' && t.id) {
+    return (
+      <Link to={`/keys/${t.id}`} className="mono small">
+        {t.id}
+      </Link>
+    );
+  }
+  return (
+    <span className="small">
+      {t.type}
+      {t.id && <span className="mono muted"> {t.id}</span>}
+    </span>
+  );
+}
+
+function AuditRow({ entry: e }: { entry: Entry }) {
+  const summary = metadataSummary(e.metadata);
+  return (
+    <tr data-testid="audit-row" data-action={e.action}>
+      <td data-label="When">
+        <RelativeTime iso={e.createdAt} />
+      </td>
+      <th scope="row" data-label="Action">
+        <span className={DENIAL_ACTIONS.has(e.action) ? 'text-danger' : undefined}>{actionLabel(e.action)}</span>
+        <code className="mono muted small block">{e.action}</code>
+      </th>
+      <td data-label="Actor">{ref(e.actor)}</td>
+      <td data-label="Target">{e.target ? ref(e.target) : <span className="muted">—</span>}</td>
+      <td data-label="IP">{e.ip ? <code className="mono small">{e.ip}</code> : <span className="muted">—</span>}</td>
+      <td data-label="Details" className="audit-details" title={summary || undefined}>
+        {summary || <span className="muted">—</span>}
+      </td>
+    </tr>
+  );
+}

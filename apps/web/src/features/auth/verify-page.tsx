@@ -1,0 +1,117 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { appCodeOf, errorMessage } from '../../lib/errors.js';
+import { Link, navigate, useLocation } from '../../lib/router.js';
+import { useToast } from '../../lib/toast.js';
+import { trpc } from '../../lib/trpc.js';
+import { Button, Notice } from '../../lib/ui.js';
+import { AuthLayout } from './auth-layout.js';
+import { CheckEmail } from './check-email.js';
+import { SignInForm } from './sign-in-form.js';
+
+/**
+ * The page the e-mailed link opens. It never verifies on load: mail scanners fetch links to
+ * inspect them, and a token spent by a scanner would lock the person out. A click proves a human.
+ */
+export function VerifyPage() {
+  const { search } = useLocation();
+  const token = search.get('token') ?? '';
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const verify = trpc.auth.verify.useMutation({
+    onSuccess: (result) => {
+      queryClient.clear();
+      toast.success(result.isNewUser ? `Welcome! Workspace “${result.workspace.name}” is ready.` : `Signed in to ${result.workspace.name}.`);
+      // replace: the spent token should not linger in history.
+      navigate('/keys', { replace: true });
+    },
+  });
+
+  const code = verify.error ? appCodeOf(verify.error) : null;
+
+  if (!token) {
+    return (
+      <AuthLayout>
+        <h1>This link is incomplete</h1>
+        <p className="muted">The sign-in link is missing its token. Copy the whole link from the e-mail, or ask for a new one.</p>
+        <NewLinkForm />
+      </AuthLayout>
+    );
+  }
+
+  if (code === 'invalid_token') {
+    return (
+      <AuthLayout>
+        <div data-testid="verify-invalid">
+          <h1>This link can’t be used</h1>
+          <p>
+            It has expired or was already used. Sign-in links work <strong>once</strong> and expire after{' '}
+            <strong>15 minutes</strong>; asking for a newer link also retires the older ones.
+          </p>
+          <NewLinkForm />
+        </div>
+      </AuthLayout>
+    );
+  }
+
+  if (code === 'workspace_name_taken') {
+    return (
+      <AuthLayout>
+        <div data-testid="verify-name-taken">
+          <h1>That workspace name was taken</h1>
+          <p>
+            Someone else confirmed a workspace with the same name before you opened this link. Your e-mail address is fine:
+            sign up again with another workspace name.
+          </p>
+          <Link className="btn btn-primary btn-block" to="/sign-up">
+            Choose another name
+          </Link>
+        </div>
+      </AuthLayout>
+    );
+  }
+
+  return (
+    <AuthLayout>
+      <div className="auth-icon" aria-hidden="true">
+        🔑
+      </div>
+      <h1>Sign in to Private Connect</h1>
+      <p className="muted">Click the button to finish signing in on this device. The link works once.</p>
+      {verify.error && (
+        <Notice tone="danger">
+          <span role="alert">{errorMessage(verify.error)}</span>
+        </Notice>
+      )}
+      <Button variant="primary" className="btn-block" busy={verify.isPending} onClick={() => verify.mutate({ token })}>
+        Sign in
+      </Button>
+    </AuthLayout>
+  );
+}
+
+function NewLinkForm() {
+  const toast = useToast();
+  const [sentTo, setSentTo] = useState<string | null>(null);
+  const login = trpc.auth.login.useMutation({
+    onSuccess: (_d, v) => setSentTo(v.email),
+    onError: (e) => toast.error(errorMessage(e)),
+  });
+  if (sentTo) {
+    return (
+      <CheckEmail
+        email={sentTo}
+        kind="sign-in"
+        resending={login.isPending}
+        onResend={() => login.mutate({ email: sentTo })}
+        onBack={() => setSentTo(null)}
+      />
+    );
+  }
+  return (
+    <div className="new-link">
+      <h2 className="h3">Get a new link</h2>
+      <SignInForm onSubmit={(v) => login.mutate(v)} busy={login.isPending} submitLabel="Email me a new link" />
+    </div>
+  );
+}

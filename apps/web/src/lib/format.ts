@@ -1,0 +1,77 @@
+const DAY = 86_400_000;
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * DAY],
+  ['month', 30 * DAY],
+  ['week', 7 * DAY],
+  ['day', DAY],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const exact = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'long' });
+const dateOnly = new Intl.DateTimeFormat('en', { dateStyle: 'medium' });
+
+/** "3 minutes ago", "in 2 days", "just now". */
+export function relativeTime(iso: string, now: number = Date.now()): string {
+  const diff = new Date(iso).getTime() - now;
+  const abs = Math.abs(diff);
+  if (abs < 45_000) return diff <= 0 ? 'just now' : 'in a few seconds';
+  for (const [unit, ms] of UNITS) {
+    if (abs >= ms || unit === 'minute') return rtf.format(Math.round(diff / ms), unit);
+  }
+  return rtf.format(Math.round(diff / 60_000), 'minute');
+}
+
+/** The full local time with zone, for title attributes and detail pages. */
+export function exactTime(iso: string): string {
+  return exact.format(new Date(iso));
+}
+
+export function shortDate(iso: string): string {
+  return dateOnly.format(new Date(iso));
+}
+
+/** A duration in words: "23 hours", "6 days", "45 minutes". */
+export function durationWords(ms: number): string {
+  const abs = Math.max(0, ms);
+  if (abs >= 2 * DAY) return plural(Math.round(abs / DAY), 'day');
+  if (abs >= 2 * 3_600_000) return plural(Math.round(abs / 3_600_000), 'hour');
+  if (abs >= 60_000) return plural(Math.round(abs / 60_000), 'minute');
+  return plural(Math.round(abs / 1000), 'second');
+}
+
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export const EXPIRY_WARNING_MS = 7 * DAY;
+
+/** True for a key that will expire (not has expired) within 7 days. */
+export function expiresSoon(expiresAt: string | null, now: number = Date.now()): boolean {
+  if (expiresAt === null) return false;
+  const left = new Date(expiresAt).getTime() - now;
+  return left > 0 && left <= EXPIRY_WARNING_MS;
+}
+
+/** "Chrome on Linux" from a user-agent string; enough to tell one's own devices apart. */
+export function describeUserAgent(ua: string | null): string {
+  if (!ua) return 'Unknown device';
+  const browser =
+    /Edg\//.test(ua) ? 'Edge'
+    : /OPR\//.test(ua) ? 'Opera'
+    : /Firefox\//.test(ua) ? 'Firefox'
+    : /(Chrome|Chromium|HeadlessChrome)\//.test(ua) ? 'Chrome'
+    : /Safari\//.test(ua) && /Version\//.test(ua) ? 'Safari'
+    : /curl\//i.test(ua) ? 'curl'
+    : /node|undici/i.test(ua) ? 'Node.js'
+    : null;
+  const os =
+    /iPhone|iPad|iPod/.test(ua) ? 'iOS'
+    : /Android/.test(ua) ? 'Android'
+    : /Windows/.test(ua) ? 'Windows'
+    : /Mac OS X|Macintosh/.test(ua) ? 'macOS'
+    : /CrOS/.test(ua) ? 'ChromeOS'
+    : /Linux/.test(ua) ? 'Linux'
+    : null;
+  if (browser && os) return `${browser} on ${os}`;
+  return browser ?? os ?? ua.slice(0, 60);
+}
