@@ -11,6 +11,11 @@ export interface ParsedCidr {
 
 const PREFIX = /^\d{1,3}$/;
 
+/** RFC 5952 text; section 5 writes IPv4-mapped addresses with a dotted tail (`::ffff:10.1.2.3`). */
+function rfc5952(addr: ipaddr.IPv6): string {
+  return addr.isIPv4MappedAddress() ? `::ffff:${addr.toIPv4Address().toString()}` : addr.toRFC5952String();
+}
+
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
   // Zone ids (fe80::1%eth0) name an interface of one host, not a range: refused.
@@ -42,7 +47,7 @@ export function parseCidr(input: string): ParsedCidr | null {
     family === 'ipv4'
       ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${bits}`)
       : ipaddr.IPv6.networkAddressFromCIDR(`${(addr as ipaddr.IPv6).toNormalizedString()}/${bits}`);
-  const text = family === 'ipv4' ? `${network.toString()}/${bits}` : `${(network as ipaddr.IPv6).toRFC5952String()}/${bits}`;
+  const text = family === 'ipv4' ? `${network.toString()}/${bits}` : `${rfc5952(network as ipaddr.IPv6)}/${bits}`;
   return { family, text, range: [network, bits] };
 }
 
@@ -71,5 +76,5 @@ export function ipInRanges(ip: string, ranges: readonly ParsedCidr[]): boolean {
 export function normalizeIp(ip: string): string {
   const addr = parseClientIp(ip);
   if (!addr) return ip;
-  return addr.kind() === 'ipv4' ? addr.toString() : (addr as ipaddr.IPv6).toRFC5952String();
+  return addr.kind() === 'ipv4' ? addr.toString() : rfc5952(addr as ipaddr.IPv6);
 }
