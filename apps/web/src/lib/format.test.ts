@@ -21,7 +21,9 @@ describe('format', () => {
   it('writes durations in words', () => {
     expect(durationWords(86_400_000 - 5000)).toBe('24 hours');
     expect(durationWords(3 * 86_400_000)).toBe('3 days');
+    expect(durationWords(3_600_000 - 200)).toBe('1 hour');
     expect(durationWords(59 * 60_000)).toBe('59 minutes');
+    expect(durationWords(7 * 86_400_000 - 1000)).toBe('7 days');
   });
 
   it('names a device from its user agent', () => {

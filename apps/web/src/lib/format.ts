@@ -18,7 +18,8 @@ export function relativeTime(iso: string, now: number = Date.now()): string {
   const abs = Math.abs(diff);
   if (abs < 45_000) return diff <= 0 ? 'just now' : 'in a few seconds';
   for (const [unit, ms] of UNITS) {
-    if (abs >= ms || unit === 'minute') return rtf.format(Math.round(diff / ms), unit);
+    // 0.99: 59.9 minutes reads "in 1 hour", not "in 60 minutes".
+    if (abs >= ms * 0.99 || unit === 'minute') return rtf.format(Math.round(diff / ms), unit);
   }
   return rtf.format(Math.round(diff / 60_000), 'minute');
 }
@@ -32,11 +33,13 @@ export function shortDate(iso: string): string {
   return dateOnly.format(new Date(iso));
 }
 
-/** A duration in words: "23 hours", "6 days", "45 minutes". */
+/** A duration in words: "24 hours", "6 days", "45 minutes". */
 export function durationWords(ms: number): string {
   const abs = Math.max(0, ms);
-  if (abs >= 2 * DAY) return plural(Math.round(abs / DAY), 'day');
-  if (abs >= 2 * 3_600_000) return plural(Math.round(abs / 3_600_000), 'hour');
+  const hours = abs / 3_600_000;
+  if (hours >= 47.5) return plural(Math.round(abs / DAY), 'day');
+  // 59.5 minutes and up reads as hours, so a 1-hour grace shown a moment later still says "1 hour".
+  if (abs >= 59.5 * 60_000) return plural(Math.round(hours), 'hour');
   if (abs >= 60_000) return plural(Math.round(abs / 60_000), 'minute');
   return plural(Math.round(abs / 1000), 'second');
 }

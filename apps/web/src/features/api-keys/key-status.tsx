@@ -1,4 +1,5 @@
 import { expiresSoon, relativeTime } from '../../lib/format.js';
+import { AlertIcon } from '../../lib/icons.js';
 import { Badge, RelativeTime } from '../../lib/ui.js';
 
 interface KeyLike {
@@ -40,8 +41,8 @@ export function Expiry({ expiresAt }: { expiresAt: string | null }) {
   return (
     <span className={soon ? 'text-warning' : undefined}>
       {soon && (
-        <span aria-hidden="true" className="warn-icon">
-          ⚠{' '}
+        <span className="warn-icon">
+          <AlertIcon />
         </span>
       )}
       <RelativeTime iso={expiresAt} />

@@ -16,6 +16,7 @@ export default function AuditLogPage() {
     { limit: AUDIT_PAGE_SIZE, ...(action ? { action } : {}) },
     { getNextPageParam: (page) => page.nextCursor ?? undefined },
   );
+  const me = trpc.auth.me.useQuery(undefined, { staleTime: 60_000 });
   const entries = log.data?.pages.flatMap((p) => p.data) ?? [];
 
   return (
@@ -59,7 +60,7 @@ export default function AuditLogPage() {
               </thead>
               <tbody>
                 {entries.map((e) => (
-                  <AuditRow key={e.id} entry={e} />
+                  <AuditRow key={e.id} entry={e} myUserId={me.data?.user.id} />
                 ))}
               </tbody>
             </table>
@@ -82,7 +83,8 @@ export default function AuditLogPage() {
   );
 }
 
-function ref(t: { type: string; id: string | null }) {
+function ref(t: { type: string; id: string | null }, myUserId: string | undefined) {
+  if (t.type === 'user' && t.id !== null && t.id === myUserId) return <span>You</span>;
   if (t.type === 'api_key' && t.id) {
     return (
       <Link to={`/keys/${t.id}`} className="mono small">
@@ -98,19 +100,19 @@ function ref(t: { type: string; id: string | null }) {
   );
 }
 
-function AuditRow({ entry: e }: { entry: Entry }) {
+function AuditRow({ entry: e, myUserId }: { entry: Entry; myUserId: string | undefined }) {
   const summary = metadataSummary(e.metadata);
   return (
     <tr data-testid="audit-row" data-action={e.action}>
-      <td data-label="When">
+      <td data-label="When" className="cell-time">
         <RelativeTime iso={e.createdAt} />
       </td>
       <th scope="row" data-label="Action">
         <span className={DENIAL_ACTIONS.has(e.action) ? 'text-danger' : undefined}>{actionLabel(e.action)}</span>
-        <code className="mono muted small block">{e.action}</code>
+        <code className="mono muted small action-code">{e.action}</code>
       </th>
-      <td data-label="Actor">{ref(e.actor)}</td>
-      <td data-label="Target">{e.target ? ref(e.target) : <span className="muted">—</span>}</td>
+      <td data-label="Actor">{ref(e.actor, myUserId)}</td>
+      <td data-label="Target">{e.target ? ref(e.target, myUserId) : <span className="muted">—</span>}</td>
       <td data-label="IP">{e.ip ? <code className="mono small">{e.ip}</code> : <span className="muted">—</span>}</td>
       <td data-label="Details" className="audit-details" title={summary || undefined}>
         {summary || <span className="muted">—</span>}

@@ -1,3 +1,4 @@
+import { MailIcon } from '../../lib/icons.js';
 import { trpc } from '../../lib/trpc.js';
 import { Button, Notice } from '../../lib/ui.js';
 
@@ -18,15 +19,15 @@ export function CheckEmail({ email, kind, workspaceName, onResend, resending, on
   const config = trpc.config.useQuery(undefined, { staleTime: Infinity });
   return (
     <div className="check-email" data-testid="check-email">
-      <div className="auth-icon" aria-hidden="true">
-        ✉
+      <div className="auth-icon">
+        <MailIcon />
       </div>
       <h1>Check your e-mail</h1>
       <p>
         {kind === 'sign-up' ? (
           <>
             If <strong>{email}</strong> can sign up, we sent it a link to confirm the address and create{' '}
-            <strong>{workspaceName}</strong>. If it already has an account, the e-mail holds a sign-in link instead.
+            <strong className="nowrap">{workspaceName}</strong>. If it already has an account, the e-mail holds a sign-in link instead.
           </>
         ) : (
           <>

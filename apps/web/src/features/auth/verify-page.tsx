@@ -5,6 +5,7 @@ import { Link, navigate, useLocation } from '../../lib/router.js';
 import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
 import { Button, Notice } from '../../lib/ui.js';
+import { KeyIcon } from '../../lib/icons.js';
 import { AuthLayout } from './auth-layout.js';
 import { CheckEmail } from './check-email.js';
 import { SignInForm } from './sign-in-form.js';
@@ -73,8 +74,8 @@ export function VerifyPage() {
 
   return (
     <AuthLayout>
-      <div className="auth-icon" aria-hidden="true">
-        🔑
+      <div className="auth-icon">
+        <KeyIcon />
       </div>
       <h1>Sign in to Private Connect</h1>
       <p className="muted">Click the button to finish signing in on this device. The link works once.</p>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Dialog } from '../../lib/dialog.js';
 import { errorMessage } from '../../lib/errors.js';
-import { describeUserAgent, exactTime } from '../../lib/format.js';
+import { describeUserAgent, exactTime, shortDate } from '../../lib/format.js';
 import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
 import { useSignedOut } from '../shell/use-signed-out.js';
@@ -75,7 +75,7 @@ export default function SessionsPage() {
                   <span>
                     Last active <RelativeTime iso={s.lastUsedAt} />
                   </span>
-                  <span title={exactTime(s.expiresAt)}>Expires {new Date(s.expiresAt).toLocaleDateString()}</span>
+                  <span title={exactTime(s.expiresAt)}>Expires {shortDate(s.expiresAt)}</span>
                 </div>
                 {s.userAgent && (
                   <div className="session-ua muted small" title={s.userAgent}>

@@ -1,0 +1,419 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCREENSHOTS, assertPrerequisites, eventually, launchBrowser, makeTempDir, startServer, startSmtpSink } from './harness.js';
+
+/**
+ * The whole workspace lifecycle, in Debian's Chromium against the real built server and a real
+ * SMTP sink. Steps share one browser and run in order; each names what a person would see.
+ */
+const EMAIL = 'owner@acme-e2e.test';
+const WORKSPACE = 'acme-e2e';
+const KEY_SHAPE = /^pc_live_[0-9A-Za-z]{32}$/;
+
+let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+let server: Awaited<ReturnType<typeof startServer>>;
+let context: BrowserContext;
+let page: Page;
+const dirs: { remove(): void }[] = [];
+
+/** State carried from step to step. */
+const s = {
+  link: '',
+  key: '',
+  keyId: '',
+  rolledFromKey: '',
+  rolledKey: '',
+};
+
+/** A screenshot for the README; toasts from earlier steps are dismissed so each shows its own page. */
+async function shot(name: string, fullPage = true) {
+  for (const close of await page.getByRole('button', { name: 'Dismiss notification' }).all()) await close.click();
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage, animations: 'disabled' });
+}
+const url = (path: string) => `${server.url}${path}`;
+const pathname = () => new URL(page.url()).pathname;
+const callAgents = (key: string) => fetch(url('/v1/agents'), { headers: { 'x-api-key': key } });
+async function codeOf(res: Response): Promise<string> {
+  return ((await res.json()) as { code?: string }).code ?? '';
+}
+/** Waits for a client-side route (the SPA changes the URL without a load event). */
+async function waitForPath(path: string) {
+  await page.waitForFunction((p) => window.location.pathname === p, path);
+}
+
+beforeAll(async () => {
+  assertPrerequisites();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const data = makeTempDir('pc-e2e-data-');
+  const profile = makeTempDir('pc-e2e-profile-');
+  dirs.push(data, profile);
+  sink = await startSmtpSink();
+  server = await startServer(sink.port, data.path);
+  context = await launchBrowser(profile.path);
+  context.setDefaultTimeout(10_000);
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => console.error('[browser error]', e.message));
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.stop();
+  await sink?.close();
+  for (const d of dirs) d.remove();
+});
+
+describe('admin SPA, end to end', () => {
+  it('sends a visitor without a session to sign-in', async () => {
+    await page.goto(url('/keys'));
+    await waitForPath('/sign-in');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await shot('sign-in');
+  });
+
+  it('signs up and shows a "check your e-mail" screen that reveals nothing', async () => {
+    await page.getByRole('link', { name: 'Create a workspace' }).click();
+    await waitForPath('/sign-up');
+    // The browser checks the contract's rules before any request is made.
+    await page.getByLabel('Work e-mail').fill(EMAIL);
+    await page.getByLabel('Workspace name').fill('Admin');
+    await page.getByRole('button', { name: 'Create workspace' }).click();
+    await page.locator('input[name="workspaceName"][aria-invalid="true"]').waitFor();
+    await page.locator('.field-error', { hasText: 'lower-case letters, digits and hyphens' }).waitFor();
+    await page.getByLabel('Workspace name').fill(WORKSPACE);
+    await shot('sign-up');
+    await page.getByRole('button', { name: 'Create workspace' }).click();
+
+    const check = page.getByTestId('check-email');
+    await check.waitFor();
+    const text = await check.innerText();
+    expect(text).toContain('Check your e-mail');
+    expect(text).toContain(`If ${EMAIL} can sign up`);
+    // SMTP is configured here, so the "written to the server log" notice must not show.
+    expect(await page.getByTestId('mail-not-configured').count()).toBe(0);
+    await shot('check-email');
+  });
+
+  it('mails a link to the SPA’s verify page', async () => {
+    const mail = await sink.waitForMail(EMAIL);
+    expect(mail.link).not.toBeNull();
+    s.link = mail.link!;
+    expect(s.link.startsWith(`${server.url}/auth/verify?token=`)).toBe(true);
+  });
+
+  it('opens the link as an interstitial that does not verify until "Sign in" is clicked', async () => {
+    const verifyCalls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('auth.verify')) verifyCalls.push(r.url());
+    });
+    await page.goto(s.link);
+    const button = page.getByRole('button', { name: 'Sign in' });
+    await button.waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(verifyCalls).toEqual([]);
+    await shot('verify');
+
+    await button.click();
+    await waitForPath('/keys');
+    expect(verifyCalls).toHaveLength(1);
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByText('No active API keys').waitFor();
+    await page.getByTestId('account-menu').getByText(WORKSPACE).waitFor();
+  });
+
+  it('shows the workspace and e-mail in the account menu', async () => {
+    await page.getByTestId('account-menu').click();
+    expect(await page.getByTestId('account-email').innerText()).toBe(EMAIL);
+    expect(await page.getByTestId('account-workspace').innerText()).toBe(WORKSPACE);
+    await page.keyboard.press('Escape');
+    expect(await page.getByTestId('account-email').count()).toBe(0);
+  });
+
+  it('creates a key and shows it exactly once, with a copy button', async () => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.getByRole('button', { name: 'Create API key' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Create an API key' });
+    await dialog.waitFor();
+    // Focus moved into the dialog, on the name field.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('name');
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+    await dialog.getByText('Name is required.').waitFor();
+    await dialog.getByLabel('Name').fill('ci-deploy');
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+
+    const reveal = page.getByTestId('key-reveal');
+    await reveal.waitFor();
+    s.key = await page.getByTestId('new-api-key').inputValue();
+    expect(s.key).toMatch(KEY_SHAPE);
+    expect(await reveal.innerText()).toContain('It will not be shown again.');
+    await shot('key-created', false);
+
+    await reveal.getByRole('button', { name: 'Copy key' }).click();
+    await reveal.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(s.key);
+
+    await page.getByRole('button', { name: /I’ve copied it/ }).click();
+    await page.getByTestId('key-reveal').waitFor({ state: 'detached' });
+    const row = page.getByTestId('api-key-row').filter({ hasText: 'ci-deploy' });
+    await row.waitFor();
+    expect(await row.innerText()).toContain(s.key.slice(0, 12));
+    // The full key is nowhere on the page any more.
+    expect(await page.content()).not.toContain(s.key);
+  });
+
+  it('the key works on GET /v1/agents', async () => {
+    const res = await callAgents(s.key);
+    expect(res.status).toBe(200);
+  });
+
+  it('restricts the key to 10.0.0.0/8, so a request from 127.0.0.1 is refused with 403', async () => {
+    await page.getByTestId('api-key-row').filter({ hasText: 'ci-deploy' }).getByRole('link', { name: 'ci-deploy' }).click();
+    await page.getByTestId('key-name').filter({ hasText: 'ci-deploy' }).waitFor();
+    s.keyId = pathname().split('/').pop()!;
+    await page.getByTestId('stored-ranges').getByText('Any IP address can use this key.').waitFor();
+
+    await page.getByRole('button', { name: 'Add range' }).click();
+    const input = page.getByLabel('IP range 1');
+    await input.fill('10.0.0.300/8');
+    const error = page.getByTestId('ip-range-error');
+    await error.waitFor();
+    expect(await error.innerText()).toMatch(/^Entry 1: /);
+    expect(await page.getByRole('button', { name: 'Save ranges' }).isDisabled()).toBe(true);
+
+    await input.fill('10.1.2.3/8');
+    await page.getByText('Will be stored as 10.0.0.0/8').waitFor();
+    const saved = page.waitForResponse((r) => r.url().includes('apiKeys.updateIpRestrictions'));
+    await page.getByRole('button', { name: 'Save ranges' }).click();
+    expect((await saved).status()).toBe(200);
+    // The server's normalised form replaces what was typed.
+    await page.getByTestId('stored-ranges').getByText('10.0.0.0/8').waitFor();
+    expect(await page.getByLabel('IP range 1').inputValue()).toBe('10.0.0.0/8');
+    await shot('key-detail');
+
+    const res = await callAgents(s.key);
+    expect(res.status).toBe(403);
+    expect(await codeOf(res)).toBe('ip_not_allowed');
+  });
+
+  it('clearing the ranges allows every address again', async () => {
+    await page.getByRole('button', { name: 'Remove range 1' }).click();
+    await page.getByText('Saving an empty list removes the restriction').waitFor();
+    await page.getByRole('button', { name: 'Save ranges' }).click();
+    await page.getByTestId('stored-ranges').getByText('Any IP address can use this key.').waitFor();
+    expect((await callAgents(s.key)).status).toBe(200);
+  });
+
+  it('shows when and from which IP the key was last used', async () => {
+    await eventually(async () => {
+      await page.reload();
+      expect(await page.getByTestId('key-last-ip').innerText()).toBe('127.0.0.1');
+    });
+    expect(await page.getByTestId('key-last-used').innerText()).not.toBe('Never');
+    expect(await page.getByTestId('key-last-used').locator('time').getAttribute('title')).toMatch(/\d{4}/);
+  });
+
+  it('revokes the key after a confirmation that names it; the key then fails with 401', async () => {
+    await page.getByRole('button', { name: 'Revoke key' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Revoke “ci-deploy”?' });
+    await dialog.waitFor();
+    // Escape closes without revoking; focus returns to the button that opened it.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Revoke key');
+    expect((await callAgents(s.key)).status).toBe(200);
+
+    await page.getByRole('button', { name: 'Revoke key' }).click();
+    await shot('revoke-confirm', false);
+    await dialog.getByRole('button', { name: 'Revoke key “ci-deploy”' }).click();
+    await page.getByTestId('key-revoked-notice').waitFor();
+    const res = await callAgents(s.key);
+    expect(res.status).toBe(401);
+    expect(await codeOf(res)).toBe('invalid_api_key');
+  });
+
+  it('lists revoked keys only when asked', async () => {
+    await page.getByRole('link', { name: '← API keys' }).click();
+    await page.getByText('No active API keys').waitFor();
+    await page.getByLabel('Show revoked and expired keys').check();
+    const row = page.getByTestId('api-key-row').filter({ hasText: 'ci-deploy' });
+    await row.getByText('Revoked').waitFor();
+    await page.getByLabel('Show revoked and expired keys').uncheck();
+  });
+
+  it('warns about a key expiring within 7 days and rolls it with a grace period', async () => {
+    await page.getByRole('button', { name: 'Create API key' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Create an API key' });
+    await dialog.getByLabel('Name').fill('edge-gateway');
+    await dialog.getByLabel('Expires').selectOption('7');
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+    s.rolledFromKey = await page.getByTestId('new-api-key').inputValue();
+    expect(s.rolledFromKey).toMatch(KEY_SHAPE);
+    await page.getByRole('button', { name: /I’ve copied it/ }).click();
+
+    const warning = page.getByTestId('expiring-warning');
+    await warning.waitFor();
+    expect(await warning.innerText()).toContain('edge-gateway');
+    expect((await callAgents(s.rolledFromKey)).status).toBe(200);
+
+    await warning.getByRole('link', { name: 'edge-gateway' }).click();
+    await page.getByTestId('key-expiring-notice').waitFor();
+    await page.getByRole('button', { name: 'Roll key' }).click();
+    const roll = page.getByRole('dialog', { name: 'Roll “edge-gateway”' });
+    await roll.getByLabel('Keep the old key working for').selectOption({ label: '1 hour' });
+    await shot('roll-dialog', false);
+    await roll.getByRole('button', { name: 'Roll key' }).click();
+
+    const result = page.getByRole('dialog', { name: '“edge-gateway” rolled' });
+    await result.waitFor();
+    s.rolledKey = await result.getByTestId('new-api-key').inputValue();
+    expect(s.rolledKey).toMatch(KEY_SHAPE);
+    expect(s.rolledKey).not.toBe(s.rolledFromKey);
+    const remaining = await result.getByTestId('old-key-remaining').innerText();
+    expect(remaining).toContain('keeps working for 1 hour');
+    await shot('roll-result', false);
+
+    // Both keys work during the grace period.
+    expect((await callAgents(s.rolledKey)).status).toBe(200);
+    expect((await callAgents(s.rolledFromKey)).status).toBe(200);
+
+    await result.getByRole('button', { name: /I’ve copied it/ }).click();
+    await page.getByTestId('key-rolled-notice').waitFor();
+    expect(await page.getByTestId('key-rolled-notice').innerText()).toContain('1 hour');
+  });
+
+  it('registers and deletes agents', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await page.getByText('No agents yet').waitFor();
+    await page.getByRole('button', { name: 'Register agent' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Register an agent' });
+    await dialog.getByLabel('Name').fill('office-gateway');
+    await dialog.getByLabel('Label (optional)').fill('Berlin office');
+    await dialog.getByRole('button', { name: 'Register agent' }).click();
+    await page.getByTestId('agent-row').filter({ hasText: 'office-gateway' }).waitFor();
+
+    // An agent registering itself with its API key shows up too.
+    const res = await fetch(url('/v1/agents'), {
+      method: 'POST',
+      headers: { 'x-api-key': s.rolledKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'ci-runner-1', label: 'GitHub Actions' }),
+    });
+    expect(res.status).toBe(201);
+    await page.reload();
+    await page.getByTestId('agent-row').filter({ hasText: 'ci-runner-1' }).waitFor();
+    await shot('agents');
+
+    await page.getByRole('button', { name: 'Delete agent ci-runner-1' }).click();
+    await page.getByRole('alertdialog', { name: 'Delete agent “ci-runner-1”?' }).getByRole('button', { name: 'Delete agent' }).click();
+    await page.getByTestId('agent-row').filter({ hasText: 'ci-runner-1' }).waitFor({ state: 'detached' });
+    expect(await page.getByTestId('agent-row').count()).toBe(1);
+  });
+
+  it('shows where you are signed in and signs out another session', async () => {
+    // A second session, from a script: sign in by e-mail over REST.
+    const login = await fetch(url('/v1/auth/login'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: EMAIL }),
+    });
+    expect(login.status).toBe(200);
+    const mail = await sink.waitForMail(EMAIL, 2);
+    const token = new URL(mail.link!).searchParams.get('token')!;
+    const verified = await fetch(url(`/v1/auth/verify?token=${encodeURIComponent(token)}`));
+    expect(verified.status).toBe(200);
+    const cookie = /session=([^;]+)/.exec(verified.headers.get('set-cookie') ?? '')![0];
+    const me = () => fetch(url('/v1/auth/me'), { headers: { cookie } });
+    expect((await me()).status).toBe(200);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sessions' }).click();
+    await page.getByRole('heading', { name: 'Where you’re signed in' }).waitFor();
+    const items = page.getByTestId('session-item');
+    await eventually(async () => expect(await items.count()).toBe(2));
+    const current = page.locator('[data-testid="session-item"][data-current="true"]');
+    expect(await current.innerText()).toContain('This device');
+    expect(await current.innerText()).toContain('Chrome on Linux');
+    await shot('sessions');
+
+    const other = page.locator('[data-testid="session-item"][data-current="false"]');
+    await other.getByRole('button', { name: /^Sign out / }).click();
+    await other.waitFor({ state: 'detached' });
+    expect(await items.count()).toBe(1);
+    expect((await me()).status).toBe(401);
+  });
+
+  it('shows the audit log, pages with "Load more" and filters by action', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+    const rows = page.getByTestId('audit-row');
+    await rows.first().waitFor();
+    await shot('audit-log', false);
+
+    // Enough entries for a second page of 25.
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(url('/v1/agents'), {
+        method: 'POST',
+        headers: { 'x-api-key': s.rolledKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `bulk-${i}` }),
+      });
+      expect(res.status).toBe(201);
+    }
+    await page.reload();
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(25);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByTestId('audit-end').waitFor();
+    expect(await rows.count()).toBeGreaterThan(25);
+
+    await page.getByLabel('Action').selectOption('api_key.revoked');
+    await eventually(async () => {
+      expect(await rows.count()).toBe(1);
+      expect(await rows.first().getAttribute('data-action')).toBe('api_key.revoked');
+    });
+    await page.getByLabel('Action').selectOption('api_key.ip_denied');
+    await eventually(async () => expect(await rows.first().getAttribute('data-action')).toBe('api_key.ip_denied'));
+    // Back to all actions: the pages already loaded are kept.
+    await page.getByLabel('Action').selectOption('');
+    await eventually(async () => expect(await rows.count()).toBeGreaterThan(25));
+  });
+
+  it('fits a phone and follows the system’s dark mode', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+    await page.getByTestId('api-keys-table').waitFor();
+    await page.getByLabel('Show revoked and expired keys').check();
+    await page.getByTestId('api-key-row').filter({ hasText: 'ci-deploy' }).waitFor();
+    await shot('keys');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('keys-dark');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot('keys-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('signs out from the account menu; protected pages then send you to sign-in', async () => {
+    await page.getByTestId('account-menu').click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await waitForPath('/sign-in');
+    await page.getByText('You are signed out.').waitFor();
+
+    for (const path of ['/keys', `/keys/${s.keyId}`, '/audit-log']) {
+      await page.goto(url(path));
+      await waitForPath('/sign-in');
+      await page.getByText('Sign in to continue.').waitFor();
+    }
+  });
+
+  it('a used link says so and offers a new one', async () => {
+    await page.goto(s.link);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const invalid = page.getByTestId('verify-invalid');
+    await invalid.waitFor();
+    expect(await invalid.innerText()).toContain('expired or was already used');
+    await invalid.getByRole('button', { name: 'Email me a new link' }).waitFor();
+    await shot('verify-used-link');
+  });
+
+  it('the server log never shows a full key', () => {
+    for (const key of [s.key, s.rolledFromKey, s.rolledKey]) expect(server.log()).not.toContain(key);
+  });
+});
