@@ -4,7 +4,7 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Express } from 'express';
 import type { Config } from './env.js';
 import { apiKeyHeader, createGuards, setRateLimitHeaders } from './http/auth.js';
-import { MAX_BODY_BYTES } from './http/body.js';
+import { MAX_BODY_BYTES, MAX_TRPC_BATCH } from './http/body.js';
 import { SESSION_COOKIE, clearSessionCookie, readCookie, setSessionCookie } from './http/cookies.js';
 import { errorHandler } from './http/errors.js';
 import { requestId, requestMeta } from './http/request-context.js';
@@ -38,6 +38,8 @@ export function createApp({ core, config, logger }: AppDeps): Express {
     createExpressMiddleware({
       router: appRouter,
       maxBodySize: MAX_BODY_BYTES,
+      // A batch is one request to us but N procedure calls; the SPA's pages batch a handful.
+      maxBatchSize: MAX_TRPC_BATCH,
       createContext: ({ req, res }) =>
         createApiContext(core, {
           meta: requestMeta(req),

@@ -1,7 +1,7 @@
 import { AppError, type Principal, type SessionPrincipal, isCrossSite } from '@pc/core';
 import { TRPCError, initTRPC } from '@trpc/server';
 import { ZodError } from 'zod';
-import { issuesToDetails } from '@pc/contract';
+import { MAX_INPUT_DEPTH, exceedsInputDepth, issuesToDetails } from '@pc/contract';
 import type { ApiContext } from './context.js';
 
 /** Every tRPC error carries the contract's code (and details), so the SPA shows what REST would say. */
@@ -47,8 +47,16 @@ const sameSiteMutations = t.middleware(({ ctx, type, next }) => {
   return next();
 });
 
+/** The same depth limit REST applies to its bodies, before any input schema walks the value. */
+const shallowInput = t.middleware(async ({ getRawInput, next }) => {
+  if (exceedsInputDepth(await getRawInput())) {
+    fail(new AppError('invalid_request', `The input nests more than ${MAX_INPUT_DEPTH} levels deep.`));
+  }
+  return next();
+});
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(appErrors).use(sameSiteMutations);
+export const publicProcedure = t.procedure.use(appErrors).use(sameSiteMutations).use(shallowInput);
 
 async function requireSession(ctx: ApiContext): Promise<SessionPrincipal> {
   if (ctx.apiKey !== null) return fail(new AppError('session_required'));

@@ -6,3 +6,4 @@ export * from './agents.js';
 export * from './audit.js';
 export * from './errors.js';
 export * from './key-format.js';
+export * from './input-depth.js';
