@@ -1,0 +1,130 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DbHandle, createTestDb } from '@pc/db';
+import { SMTPServer } from 'smtp-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Logger, type Mailer, createCore, createOutboxMailer, createSmtpMailer } from '../src/index.js';
+import { PUBLIC_URL, TestClock, meta, seededRandom } from './helpers.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function coreWith(mailer: Mailer) {
+  const handle: DbHandle = await createTestDb();
+  const clock = new TestClock();
+  const core = createCore({ db: handle.db, mailer, publicUrl: PUBLIC_URL, rateLimitPerMinute: 100, clock, random: seededRandom('mail') });
+  cleanups.push(async () => {
+    await core.stop();
+    await handle.close();
+  });
+  return core;
+}
+
+/** Undoes quoted-printable soft breaks and escapes so a link reads whole. */
+const unQuote = (raw: string) => raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+const tokenIn = (text: string) => /\/auth\/verify\?token=([A-Za-z0-9_-]+)/.exec(text)?.[1];
+
+describe('outbox mailer (no SMTP_URL)', () => {
+  it('writes each message as an .eml file and logs its link, which signs in', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'pc-outbox-')), 'outbox');
+    cleanups.push(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+    const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const logger: Logger = { info: (message, fields) => lines.push({ message, fields }), warn() {}, error() {} };
+    const mailer = createOutboxMailer(dir, 'Private Connect <no-reply@localhost>', logger, () => new Date('2026-03-02T10:00:00.000Z'));
+    const core = await coreWith(mailer);
+    expect(core.publicConfig).toEqual({ mailConfigured: false, publicUrl: PUBLIC_URL });
+
+    await core.auth.register({ email: 'alice@example.com', workspaceName: 'acme' }, meta());
+    await core.queue.idle();
+
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^2026-03-02T10-00-00-000Z-\d+-1\.eml$/);
+    const file = join(dir, files[0]!);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const eml = unQuote(readFileSync(file, 'utf8'));
+    expect(eml).toMatch(/^From: Private Connect <no-reply@localhost>$/m);
+    expect(eml).toMatch(/^To: alice@example\.com$/m);
+    expect(eml).toMatch(/^Subject: Confirm your Private Connect workspace$/m);
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.fields).toEqual({ file });
+    const logged = tokenIn(lines[0]!.message);
+    expect(lines[0]!.message).toContain(`${PUBLIC_URL}/auth/verify?token=${logged}`);
+    expect(lines[0]!.message).toContain('alice@example.com');
+    expect(tokenIn(eml)).toBe(logged);
+
+    const signed = await core.auth.verify(logged!, meta());
+    expect(signed.result).toMatchObject({ isNewUser: true, workspace: { name: 'acme' } });
+  });
+});
+
+describe('SMTP mailer', () => {
+  it('delivers to a real SMTP server, and the delivered link signs in', async () => {
+    const received: Array<{ from: string | false; to: string[]; raw: string }> = [];
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          received.push({
+            from: session.envelope.mailFrom && session.envelope.mailFrom.address,
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw: Buffer.concat(chunks).toString('utf8'),
+          });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const { port } = server.server.address() as AddressInfo;
+
+    const mailer = createSmtpMailer(`smtp://127.0.0.1:${port}`, 'Private Connect <no-reply@example.test>');
+    const core = await coreWith(mailer);
+    expect(core.publicConfig.mailConfigured).toBe(true);
+
+    await core.auth.register({ email: 'alice@example.com', workspaceName: 'acme' }, meta());
+    await core.queue.idle();
+
+    expect(received).toHaveLength(1);
+    expect(received[0]!.from).toBe('no-reply@example.test');
+    expect(received[0]!.to).toEqual(['alice@example.com']);
+    const raw = unQuote(received[0]!.raw);
+    expect(raw).toMatch(/^Subject: Confirm your Private Connect workspace\r?$/m);
+    expect(raw).toContain('text/html');
+    const token = tokenIn(raw);
+    expect(token).toBeDefined();
+    const signed = await core.auth.verify(token!, meta());
+    expect(signed.result).toMatchObject({ isNewUser: true, user: { email: 'alice@example.com' } });
+  });
+
+  it('a failed delivery is logged by the queue and does not break the request', async () => {
+    const errors: string[] = [];
+    const handle = await createTestDb();
+    // Port 1 on loopback refuses connections: a real failure, no mock.
+    const mailer = createSmtpMailer('smtp://127.0.0.1:1', 'x@example.test');
+    const core = createCore({
+      db: handle.db,
+      mailer,
+      publicUrl: PUBLIC_URL,
+      rateLimitPerMinute: 100,
+      clock: new TestClock(),
+      logger: { info() {}, warn() {}, error: (msg) => errors.push(msg) },
+    });
+    cleanups.push(async () => {
+      await core.stop();
+      await handle.close();
+    });
+    await expect(core.auth.register({ email: 'alice@example.com', workspaceName: 'acme' }, meta())).resolves.toBeUndefined();
+    await core.queue.idle();
+    expect(errors).toEqual(['background job "register" failed']);
+  });
+});
