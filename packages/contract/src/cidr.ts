@@ -74,7 +74,48 @@ export function ipInRanges(ip: string, ranges: readonly ParsedCidr[]): boolean {
 
 /** The address written the way ranges are written: IPv4 dotted, IPv6 in RFC 5952 form. */
 export function normalizeIp(ip: string): string {
+  // The usual case, a canonical dotted quad, is already in normal form.
+  if (ipv4ToUint(ip) !== null) return ip;
   const addr = parseClientIp(ip);
   if (!addr) return ip;
   return addr.kind() === 'ipv4' ? addr.toString() : rfc5952(addr as ipaddr.IPv6);
+}
+
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
+/** A canonical dotted-quad IPv4 address as an unsigned 32-bit integer, or null for anything else. */
+function ipv4ToUint(text: string): number | null {
+  const m = DOTTED_QUAD.exec(text);
+  if (!m) return null;
+  let n = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255) return null;
+    n = n * 256 + octet;
+  }
+  return n;
+}
+
+/**
+ * `ipInRanges` for one fixed list of ranges, with the IPv4 ranges compiled to integer masks once, so
+ * the usual client (a dotted quad, or one mapped into IPv6 as `::ffff:a.b.c.d`) is checked without
+ * parsing objects. Any other address takes `ipInRanges` itself, so the answers are the same.
+ */
+export function compileRanges(ranges: readonly ParsedCidr[]): (ip: string) => boolean {
+  const v4 = ranges
+    .filter((r) => r.family === 'ipv4')
+    .map((r) => {
+      const mask = r.range[1] === 0 ? 0 : (0xffffffff << (32 - r.range[1])) >>> 0;
+      return { network: ipv4ToUint(r.range[0].toString())!, mask };
+    });
+  return (ip) => {
+    const quad = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+    const n = ipv4ToUint(quad);
+    if (n !== null) {
+      for (const r of v4) if ((n & r.mask) >>> 0 === r.network) return true;
+      // A plain IPv4 client matches IPv4 ranges only; a mapped one may still match an IPv6 range.
+      if (quad === ip) return false;
+    }
+    return ipInRanges(ip, ranges);
+  };
 }

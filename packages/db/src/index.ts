@@ -1,2 +1,2 @@
-export { createDb, createTestDb, migrateToLatest, sqlitePathFromUrl, type Db, type DbHandle } from './create-db.js';
+export { compileOnce, createDb, createTestDb, migrateToLatest, sqlitePathFromUrl, type Db, type DbHandle } from './create-db.js';
 export type * from './schema.js';
