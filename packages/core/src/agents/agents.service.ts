@@ -1,5 +1,5 @@
 import type { Agent } from '@pc/contract';
-import type { AgentsTable, Db } from '@pc/db';
+import { type AgentsTable, type Db, compileOnce } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
 import { type Principal, actorOf } from '../shared/principal.js';
@@ -16,14 +16,13 @@ const toAgent = (r: AgentsTable): Agent => ({
 export function createAgentsService(deps: { db: Db; clock: Clock; random: RandomSource; audit: AuditService }) {
   const { db, clock, random, audit } = deps;
 
+  // Listing is what API keys exist for: compiled once, not per request.
+  const listQuery = compileOnce((workspaceId: string) =>
+    db.selectFrom('agents').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at', 'desc').orderBy('id', 'desc'),
+  );
+
   async function list(workspaceId: string): Promise<Agent[]> {
-    const rows = await db
-      .selectFrom('agents')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .execute();
+    const { rows } = await db.executeQuery(listQuery(workspaceId));
     return rows.map(toAgent);
   }
 

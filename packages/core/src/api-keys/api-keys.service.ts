@@ -3,13 +3,13 @@ import {
   type ApiKeyDetail,
   type ApiKeyListItem,
   MAX_KEY_LIFETIME_DAYS,
+  compileRanges,
   isWellFormedApiKey,
-  ipInRanges,
   normalizeIp,
   parseCidr,
 } from '@pc/contract';
-import type { ApiKeysTable, Db } from '@pc/db';
-import type { AuditService } from '../audit/audit.service.js';
+import { type ApiKeysTable, type Db, compileOnce } from '@pc/db';
+import type { AuditEntryInput, AuditService } from '../audit/audit.service.js';
 import { AppError, type RateLimitState } from '../errors.js';
 import { type ApiKeyPrincipal, type SessionPrincipal } from '../shared/principal.js';
 import { FixedWindowLimiter } from '../shared/rate-limiter.js';
@@ -38,11 +38,16 @@ type Row = Pick<
 
 const DAY_MS = 24 * 3600_000;
 
+// Thrown for every malformed, unknown or revoked key. Built once: a flood of bad keys then costs no
+// stack capture, which is dearer than the checks themselves. AppError stacks are never shown.
+const INVALID_KEY = new AppError('invalid_api_key');
+
 export function createApiKeysService(deps: ApiKeysDeps) {
   const { db, clock, random, audit } = deps;
   const cache = new KeyCache();
   const limiter = new FixedWindowLimiter(clock, 60_000);
-  const usage = new UsageBuffer<{ at: string; ip: string }>();
+  // Raw values (epoch ms, the IP as the transport gave it); they are formatted once per flush, not per request.
+  const usage = new UsageBuffer<{ at: number; ip: string }>();
   let flushes = 0;
 
   const isActive = (r: Pick<Row, 'revoked_at' | 'expires_at'>, nowIso: string) =>
@@ -50,7 +55,7 @@ export function createApiKeysService(deps: ApiKeysDeps) {
 
   function lastUse(r: Row): { at: string | null; ip: string | null } {
     const pending = usage.peek(r.id);
-    return pending ? { at: pending.at, ip: pending.ip } : { at: r.last_used_at, ip: r.last_used_ip };
+    return pending ? { at: iso(new Date(pending.at)), ip: normalizeIp(pending.ip) } : { at: r.last_used_at, ip: r.last_used_ip };
   }
 
   function toDetail(r: Row): ApiKeyDetail {
@@ -251,20 +256,25 @@ export function createApiKeysService(deps: ApiKeysDeps) {
     });
   }
 
-  async function loadForCache(hash: string): Promise<CachedKey | null> {
-    const row = await db
+  const byHash = compileOnce((hash: string) =>
+    db
       .selectFrom('api_keys')
       .select(['id', 'workspace_id', 'revoked_at', 'expires_at', 'allowed_ip_ranges', 'expiry_recorded_at'])
-      .where('key_hash', '=', hash)
-      .executeTakeFirst();
+      .where('key_hash', '=', hash),
+  );
+
+  async function loadForCache(hash: string): Promise<CachedKey | null> {
+    const row = (await db.executeQuery(byHash(hash))).rows[0];
     if (!row) return null;
+    const ranges = (JSON.parse(row.allowed_ip_ranges) as string[]).map((r) => parseCidr(r)!).filter(Boolean);
     return {
       id: row.id,
       workspaceId: row.workspace_id,
       revoked: row.revoked_at !== null,
       expiresAt: row.expires_at === null ? null : new Date(row.expires_at).getTime(),
       expiryRecorded: row.expiry_recorded_at !== null,
-      ranges: (JSON.parse(row.allowed_ip_ranges) as string[]).map((r) => parseCidr(r)!).filter(Boolean),
+      ranges,
+      allowsIp: compileRanges(ranges),
     };
   }
 
@@ -288,12 +298,20 @@ export function createApiKeysService(deps: ApiKeysDeps) {
     });
   }
 
+  const denial = (key: CachedKey, action: 'api_key.ip_denied' | 'api_key.rate_limited', meta: RequestMeta): AuditEntryInput => ({
+    workspaceId: key.workspaceId,
+    action,
+    actor: { type: 'api_key', id: key.id },
+    target: { type: 'api_key', id: key.id },
+    meta,
+  });
+
   /**
    * The hot path. Checks in the contract's order: format/checksum (no I/O) → known and active
    * (cache, else one indexed read) → IP range → rate limit. Never writes to the database itself.
    */
   async function authenticate(rawKey: string, meta: RequestMeta): Promise<KeyAuthentication> {
-    if (!isWellFormedApiKey(rawKey)) throw new AppError('invalid_api_key');
+    if (!isWellFormedApiKey(rawKey)) throw INVALID_KEY;
     const hash = sha256Hex(rawKey);
     const now = clock.now().getTime();
     let key = cache.get(hash, now);
@@ -304,27 +322,25 @@ export function createApiKeysService(deps: ApiKeysDeps) {
       else cache.setUnknown(hash, now, version);
       key = loaded ?? 'unknown';
     }
-    if (key === 'unknown' || key.revoked) throw new AppError('invalid_api_key');
+    if (key === 'unknown' || key.revoked) throw INVALID_KEY;
     if (key.expiresAt !== null && key.expiresAt <= now) {
       if (!key.expiryRecorded) await recordExpiry(key, meta);
       throw new AppError('api_key_expired');
     }
-    const actor = { type: 'api_key' as const, id: key.id };
-    const target = { type: 'api_key', id: key.id };
-    if (key.ranges.length > 0 && !ipInRanges(meta.ip, key.ranges)) {
-      audit.recordDenial(key.id, { workspaceId: key.workspaceId, action: 'api_key.ip_denied', actor, target, meta });
+    if (key.ranges.length > 0 && !key.allowsIp(meta.ip)) {
+      audit.recordDenial(key.id, denial(key, 'api_key.ip_denied', meta));
       throw new AppError('ip_not_allowed', `The IP address ${normalizeIp(meta.ip)} is not allowed to use this API key.`);
     }
     const decision = limiter.consume(key.id, deps.rateLimitPerMinute);
     const rateLimit = { limit: decision.limit, remaining: decision.remaining, resetSeconds: decision.resetSeconds };
     if (!decision.allowed) {
-      audit.recordDenial(key.id, { workspaceId: key.workspaceId, action: 'api_key.rate_limited', actor, target, meta });
+      audit.recordDenial(key.id, denial(key, 'api_key.rate_limited', meta));
       throw new AppError('rate_limited', `Rate limit of ${decision.limit} requests a minute exceeded. Retry in ${decision.retryAfter} s.`, {
         retryAfter: decision.retryAfter,
         rateLimit,
       });
     }
-    usage.record(key.id, { at: new Date(now).toISOString(), ip: normalizeIp(meta.ip) });
+    usage.record(key.id, { at: now, ip: meta.ip });
     return { principal: { kind: 'api_key', keyId: key.id, workspaceId: key.workspaceId }, rateLimit };
   }
 
@@ -335,7 +351,7 @@ export function createApiKeysService(deps: ApiKeysDeps) {
     try {
       await db.transaction().execute(async (trx) => {
         for (const [id, u] of batch) {
-          await trx.updateTable('api_keys').set({ last_used_at: u.at, last_used_ip: u.ip }).where('id', '=', id).execute();
+          await trx.updateTable('api_keys').set({ last_used_at: iso(new Date(u.at)), last_used_ip: normalizeIp(u.ip) }).where('id', '=', id).execute();
         }
       });
       flushes++;

@@ -9,6 +9,8 @@ export interface CachedKey {
   expiresAt: number | null;
   expiryRecorded: boolean;
   ranges: ParsedCidr[];
+  /** `ranges` compiled once for the per-request check (see compileRanges). */
+  allowsIp: (ip: string) => boolean;
 }
 
 interface NegativeEntry {

@@ -1,5 +1,5 @@
 import type { LogoutScope, MeResult, SessionItem, VerifyResult } from '@pc/contract';
-import type { Db } from '@pc/db';
+import { type Db, compileOnce } from '@pc/db';
 import { AppError } from '../errors.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { BackgroundQueue } from '../mail/mail-queue.js';
@@ -212,13 +212,14 @@ export function createAuthService(deps: AuthDeps) {
   }
 
   /** The session behind a cookie value, or null. Extends it (sliding) once past half its life. */
+  // Every SPA request looks its session up: compiled once, not per request.
+  const sessionByHash = compileOnce((tokenHash: string) =>
+    db.selectFrom('sessions').select(['id', 'user_id', 'workspace_id', 'expires_at']).where('token_hash', '=', tokenHash),
+  );
+
   async function authenticateSession(token: string): Promise<AuthenticatedSession | null> {
     if (token.length === 0 || token.length > 200) return null;
-    const row = await db
-      .selectFrom('sessions')
-      .select(['id', 'user_id', 'workspace_id', 'expires_at'])
-      .where('token_hash', '=', sha256Hex(token))
-      .executeTakeFirst();
+    const row = (await db.executeQuery(sessionByHash(sha256Hex(token)))).rows[0];
     const now = clock.now();
     if (!row || row.expires_at <= iso(now)) return null;
     let renewedMaxAgeSeconds: number | null = null;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BASE62 } from '@pc/contract';
 
 export interface Clock {
@@ -36,8 +36,9 @@ export function newToken(random: RandomSource): string {
   return random.bytes(32).toString('base64url');
 }
 
+/** One-shot `crypto.hash`: about twice as fast as a Hash object for a short input like a key. */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 export function constantTimeEqual(a: string, b: string): boolean {
