@@ -17,6 +17,8 @@ let server: Awaited<ReturnType<typeof startServer>>;
 let context: BrowserContext;
 let page: Page;
 const dirs: { remove(): void }[] = [];
+/** Script errors and CSP violations seen in the browser during the whole run. */
+const browserProblems: string[] = [];
 
 /** State carried from step to step. */
 const s = {
@@ -54,7 +56,10 @@ beforeAll(async () => {
   context = await launchBrowser(profile.path);
   context.setDefaultTimeout(10_000);
   page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('[browser error]', e.message));
+  page.on('pageerror', (e) => browserProblems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) browserProblems.push(`CSP: ${m.text()}`);
+  });
 });
 
 afterAll(async () => {
@@ -411,6 +416,12 @@ describe('admin SPA, end to end', () => {
     expect(await invalid.innerText()).toContain('expired or was already used');
     await invalid.getByRole('button', { name: 'Email me a new link' }).waitFor();
     await shot('verify-used-link');
+  });
+
+  it('ran without a script error or a CSP violation under the server’s headers', async () => {
+    const res = await fetch(url('/keys'));
+    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(browserProblems).toEqual([]);
   });
 
   it('the server log never shows a full key', () => {

@@ -9,6 +9,8 @@ describe('format', () => {
     expect(relativeTime(at(-10_000), NOW)).toBe('just now');
     expect(relativeTime(at(-3 * 60_000), NOW)).toBe('3 minutes ago');
     expect(relativeTime(at(2 * 86_400_000), NOW)).toBe('in 2 days');
+    expect(relativeTime(at(7 * 86_400_000 - 5000), NOW)).toBe('in 7 days');
+    expect(relativeTime(at(-(60 * 60_000 - 20_000)), NOW)).toBe('1 hour ago');
   });
 
   it('flags keys expiring within 7 days, not expired ones or later ones', () => {

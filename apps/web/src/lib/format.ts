@@ -2,7 +2,6 @@ const DAY = 86_400_000;
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * DAY],
   ['month', 30 * DAY],
-  ['week', 7 * DAY],
   ['day', DAY],
   ['hour', 3_600_000],
   ['minute', 60_000],
