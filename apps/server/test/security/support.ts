@@ -44,12 +44,12 @@ export interface Tenant {
   sessionId: string;
 }
 
-/** A signed-up user with one API key (restricted to one range), one agent, and its session id. */
-export async function tenant(s: TestServer, name: string): Promise<Tenant> {
+/** A signed-up user with one API key (restricted to `ranges`), one agent, and its session id. */
+export async function tenant(s: TestServer, name: string, ranges = ['127.0.0.0/8']): Promise<Tenant> {
   const { cookie, user, workspace } = await signUp(s, `${name}@example.com`, `${name}-ws`);
   const key = await createKey(s, cookie, `${name}-key`);
-  const ranges = await call(s, 'PUT', `/v1/api-keys/${key.id}/ip-restrictions`, { cookie, body: { allowedIpRanges: ['127.0.0.0/8', '10.0.0.0/8'] } });
-  expect(ranges.status).toBe(200);
+  const restricted = await call(s, 'PUT', `/v1/api-keys/${key.id}/ip-restrictions`, { cookie, body: { allowedIpRanges: ranges } });
+  expect(restricted.status).toBe(200);
   const agent = await call(s, 'POST', '/v1/agents', { cookie, body: { name: `${name}-agent`, label: `${name} label` } });
   expect(agent.status).toBe(201);
   const sessions = await call(s, 'GET', '/v1/auth/sessions', { cookie });
