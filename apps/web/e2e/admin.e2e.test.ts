@@ -392,6 +392,10 @@ describe('admin SPA, end to end', () => {
     await page.emulateMedia({ colorScheme: 'light' });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot('keys-phone');
+    await page.getByTestId('api-key-row').filter({ hasText: 'ci-deploy' }).getByRole('link', { name: 'ci-deploy' }).click();
+    await page.getByTestId('key-revoked-notice').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot('key-detail-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 

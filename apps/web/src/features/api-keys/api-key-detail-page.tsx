@@ -154,13 +154,19 @@ export default function ApiKeyDetailPage({ id }: { id: string }) {
           IPv4 or IPv6, as CIDR ranges (<code>10.0.0.0/8</code>, <code>2001:db8::/32</code>) or single addresses. Ranges are stored
           as their network address.
         </p>
-        <IpRangeEditor
-          stored={k.allowedIpRanges}
-          saving={save.isPending}
-          disabled={!active}
-          serverDetails={save.error ? errorInfo(save.error).details : []}
-          onSave={(ranges) => save.mutate({ id, allowedIpRanges: ranges })}
-        />
+        {active ? (
+          <IpRangeEditor
+            stored={k.allowedIpRanges}
+            saving={save.isPending}
+            serverDetails={save.error ? errorInfo(save.error).details : []}
+            onSave={(ranges) => save.mutate({ id, allowedIpRanges: ranges })}
+          />
+        ) : (
+          <p className="muted" data-testid="stored-ranges">
+            This key no longer works from anywhere, so its ranges can’t be changed.{' '}
+            {k.allowedIpRanges.length === 0 ? 'It had no IP restriction.' : `It was limited to ${k.allowedIpRanges.join(', ')}.`}
+          </p>
+        )}
       </section>
 
       {dialog === 'roll' && <RollKeyDialog apiKey={k} onClose={() => setDialog(null)} />}
