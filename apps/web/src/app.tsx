@@ -4,8 +4,7 @@ import { SignUpPage } from './features/auth/sign-up-page.js';
 import { VerifyPage } from './features/auth/verify-page.js';
 import { ApiKeysPage } from './features/api-keys/api-keys-page.js';
 import { AppShell } from './features/shell/app-shell.js';
-import { matchPath, navigate, useLocation } from './lib/router.js';
-import { Link } from './lib/router.js';
+import { Link, matchPath, navigate, useLocation } from './lib/router.js';
 import { EmptyState, Spinner } from './lib/ui.js';
 
 // The keys list is where people land; every other page loads on first visit.
