@@ -113,7 +113,8 @@ export async function startTestServer(opts: TestServerOptions = {}, existingSink
   const config: Config = { ...config0, publicUrl: opts.env?.PUBLIC_URL ? config0.publicUrl : url };
   const core = createCore({
     db: handle.db,
-    mailer: createSmtpMailer(sink.url, config.mailFrom),
+    // Pooled: smtp-server greets each new connection only after 100 ms, so a connection per mail slows every test.
+    mailer: createSmtpMailer(`${sink.url}?pool=true`, config.mailFrom),
     publicUrl: config.publicUrl,
     rateLimitPerMinute: config.rateLimitPerMinute,
     authLimits: { registerPerIpPerMinute: 1000, loginPerIpPerMinute: 1000, perEmailPer15Minutes: 1000, verifyPerIpPerMinute: 1000, ...opts.authLimits },

@@ -60,9 +60,9 @@ export async function requestLoginToken(server: TestServer, email: string): Prom
 }
 
 /** Signs in again as an existing user: a second, independent session. */
-export async function signIn(server: TestServer, email: string): Promise<string> {
+export async function signIn(server: TestServer, email: string, headers: Record<string, string> = {}): Promise<string> {
   const token = await requestLoginToken(server, email);
-  const res = await call(server, 'GET', `/v1/auth/verify?token=${encodeURIComponent(token)}`);
+  const res = await call(server, 'GET', `/v1/auth/verify?token=${encodeURIComponent(token)}`, { headers });
   expect(res.status).toBe(200);
   return res.cookie!;
 }

@@ -17,6 +17,7 @@ describe('restart on the same database file', () => {
     const loggedOut = await signIn(server, 'restart@example.com');
     await call(server, 'POST', '/v1/auth/logout', { cookie: loggedOut });
     const key = await createKey(server, cookie, 'survivor');
+    clock.advance(1000);
     const revoked = await createKey(server, cookie, 'revoked');
     await call(server, 'DELETE', `/v1/api-keys/${revoked.id}`, { cookie });
     await call(server, 'PUT', `/v1/api-keys/${key.id}/ip-restrictions`, { cookie, body: { allowedIpRanges: ['127.0.0.0/8', '::1'] } });

@@ -135,34 +135,45 @@ describe('POST /v1/auth/logout', () => {
 });
 
 describe('GET/DELETE /v1/auth/sessions', () => {
-  it("lists the user's live sessions, newest use first, and ends one by id", async () => {
+  it("lists the user's live sessions, most recently used first, and ends one by id", async () => {
     const { cookie: first } = await signUp(server, 'sess@example.com', 'sess-ws');
     clock.advance(1000);
     const second = await signIn(server, 'sess@example.com');
     clock.advance(1000);
-    await me(first); // first is now the most recently used
-    const list = await call(server, 'GET', '/v1/auth/sessions', { cookie: second, headers: { 'user-agent': 'pc-test/1.0' } });
+    const third = await signIn(server, 'sess@example.com', { 'user-agent': 'pc-test/1.0' });
+    clock.advance(1000);
+    await me(first); // first is now used more recently than second
+    clock.advance(1000);
+    const list = await call(server, 'GET', '/v1/auth/sessions', { cookie: third, headers: { 'user-agent': 'something-else' } });
     expect(list.status).toBe(200);
-    expect(list.body).toHaveLength(2);
+    expect(list.body).toHaveLength(3);
     for (const s of list.body) {
       expectFields(s, ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'ip', 'userAgent', 'current']);
       expect(s.id).toMatch(/^ses_/);
       expect(s.createdAt).toMatch(ISO_MS);
+      expect(s.expiresAt).toBe(new Date(new Date(s.createdAt).getTime() + 30 * DAY).toISOString());
       expect(s.ip).toBe('127.0.0.1');
     }
-    const [newest, older] = list.body;
-    // The listing request itself is a use of `second`, so it is the newest use.
-    expect(newest.current).toBe(true);
-    expect(older.current).toBe(false);
-    expect(newest.lastUsedAt >= older.lastUsedAt).toBe(true);
-
-    const del = await call(server, 'DELETE', `/v1/auth/sessions/${older.id}`, { cookie: second });
+    // third (this very request), then first (used a second ago), then second (only its sign-in).
+    const t0 = clock.now().getTime();
+    expect(list.body.map((s: { current: boolean; lastUsedAt: string }) => [s.current, s.lastUsedAt])).toEqual([
+      [true, new Date(t0).toISOString()],
+      [false, new Date(t0 - 1000).toISOString()],
+      [false, new Date(t0 - 3000).toISOString()],
+    ]);
+    expect(list.body[2].createdAt).toBe(list.body[2].lastUsedAt);
+    // ip and userAgent are those of the sign-in.
+    expect(list.body[0].userAgent).toBe('pc-test/1.0');
+    expect(list.body[1].userAgent).not.toBe('pc-test/1.0');
+    const older = list.body[1];
+    const del = await call(server, 'DELETE', `/v1/auth/sessions/${older.id}`, { cookie: third });
     expect(del.status).toBe(200);
     expect(del.body).toEqual({ success: true });
     expect((await me(first)).status).toBe(401);
     expect((await me(second)).status).toBe(200);
-    expectError(await call(server, 'DELETE', `/v1/auth/sessions/${older.id}`, { cookie: second }), 404, 'not_found');
-    expectError(await call(server, 'DELETE', '/v1/auth/sessions/ses_doesnotexist0000000', { cookie: second }), 404, 'not_found');
+    expect((await me(third)).status).toBe(200);
+    expectError(await call(server, 'DELETE', `/v1/auth/sessions/${older.id}`, { cookie: third }), 404, 'not_found');
+    expectError(await call(server, 'DELETE', '/v1/auth/sessions/ses_doesnotexist0000000', { cookie: third }), 404, 'not_found');
   });
 
   it("another user's session id is 404 and stays alive", async () => {
