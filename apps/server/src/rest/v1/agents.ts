@@ -1,4 +1,4 @@
-import { createAgentInput } from '@pc/contract';
+import { agentIdInput, createAgentInput } from '@pc/contract';
 import type { Core } from '@pc/core';
 import { Router } from 'express';
 import { type Guards, principalOf } from '../../http/auth.js';
@@ -18,11 +18,11 @@ export function agentRoutes(core: Core, guards: Guards): Router {
   });
 
   r.get('/:id', async (req, res) => {
-    res.json(await core.agents.get(principalOf(res).workspaceId, req.params.id));
+    res.json(await core.agents.get(principalOf(res).workspaceId, parse(agentIdInput, req.params).id));
   });
 
   r.delete('/:id', async (req, res) => {
-    await core.agents.remove(principalOf(res), req.params.id, requestMeta(req));
+    await core.agents.remove(principalOf(res), parse(agentIdInput, req.params).id, requestMeta(req));
     res.json({ success: true });
   });
 

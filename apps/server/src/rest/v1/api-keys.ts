@@ -1,4 +1,4 @@
-import { createApiKeyInput, rollApiKeyInput, updateIpRestrictionsInput } from '@pc/contract';
+import { apiKeyIdInput, createApiKeyInput, rollApiKeyInput, updateIpRestrictionsInput } from '@pc/contract';
 import type { Core } from '@pc/core';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -27,21 +27,21 @@ export function apiKeyRoutes(core: Core, guards: Guards): Router {
   });
 
   r.get('/:id', async (req, res) => {
-    res.json(await core.apiKeys.get(sessionOf(res).workspaceId, req.params.id));
+    res.json(await core.apiKeys.get(sessionOf(res).workspaceId, parse(apiKeyIdInput, req.params).id));
   });
 
   r.put('/:id/ip-restrictions', async (req, res) => {
     const { allowedIpRanges } = parse(updateIpRestrictionsInput, req.body);
-    res.json(await core.apiKeys.updateIpRestrictions(sessionOf(res), req.params.id, allowedIpRanges, requestMeta(req)));
+    res.json(await core.apiKeys.updateIpRestrictions(sessionOf(res), parse(apiKeyIdInput, req.params).id, allowedIpRanges, requestMeta(req)));
   });
 
   r.post('/:id/roll', async (req, res) => {
     const { gracePeriodSeconds } = parse(rollApiKeyInput, req.body ?? {});
-    res.status(201).json(await core.apiKeys.roll(sessionOf(res), req.params.id, gracePeriodSeconds, requestMeta(req)));
+    res.status(201).json(await core.apiKeys.roll(sessionOf(res), parse(apiKeyIdInput, req.params).id, gracePeriodSeconds, requestMeta(req)));
   });
 
   r.delete('/:id', async (req, res) => {
-    await core.apiKeys.revoke(sessionOf(res), req.params.id, requestMeta(req));
+    await core.apiKeys.revoke(sessionOf(res), parse(apiKeyIdInput, req.params).id, requestMeta(req));
     res.json({ success: true });
   });
 

@@ -1,4 +1,4 @@
-import { loginInput, logoutInput, registerInput, verifyInput } from '@pc/contract';
+import { loginInput, logoutInput, registerInput, revokeSessionInput, verifyInput } from '@pc/contract';
 import type { Core } from '@pc/core';
 import { Router } from 'express';
 import type { Config } from '../../env.js';
@@ -43,7 +43,7 @@ export function authRoutes(core: Core, config: Config, guards: Guards): Router {
   });
 
   r.delete('/sessions/:id', guards.requireSession, async (req, res) => {
-    await core.auth.revokeSession(sessionOf(res), String(req.params.id), requestMeta(req));
+    await core.auth.revokeSession(sessionOf(res), parse(revokeSessionInput, req.params).id, requestMeta(req));
     res.json({ success: true });
   });
 
