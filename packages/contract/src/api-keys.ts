@@ -40,6 +40,7 @@ export const apiKeyListItem = z.object({
   isActive: z.boolean(),
   expiresAt: nullableTimestamp,
   allowedIpRangeCount: z.number().int(),
+  rolledToId: z.string().nullable(),
 });
 
 export const apiKeyDetail = z.object({

@@ -179,6 +179,7 @@ export function createApiKeysService(deps: ApiKeysDeps) {
         isActive: d.isActive,
         expiresAt: d.expiresAt,
         allowedIpRangeCount: d.allowedIpRanges.length,
+        rolledToId: d.rolledToId,
       };
     });
   }
