@@ -81,6 +81,7 @@ describe('list and get', () => {
       isActive: true,
       expiresAt: null,
       allowedIpRangeCount: 0,
+      rolledToId: null,
     });
 
     const all = await h.core.apiKeys.list(alice.workspaceId, true);
