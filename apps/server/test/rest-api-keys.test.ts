@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isWellFormedApiKey } from '@pc/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ManualClock, type TestServer, call, createKey, manualClock, signUp, startTestServer } from './harness.js';
@@ -5,8 +6,8 @@ import { ISO_MS, KEY_FORMAT, eventually, expectError, expectFields, idOf, unknow
 
 const DAY = 24 * 3600_000;
 const CREATED_FIELDS = ['id', 'name', 'key', 'prefix', 'createdAt', 'expiresAt'];
-// The seed's list item, `expiresAt` from the contract, and `allowedIpRangeCount` (an addition for the SPA's table).
-const LIST_FIELDS = ['id', 'name', 'prefix', 'lastUsedAt', 'createdAt', 'isActive', 'expiresAt', 'allowedIpRangeCount'];
+// The seed's list item, `expiresAt` from the contract, `allowedIpRangeCount` and `rolledToId` (additions for the SPA's table).
+const LIST_FIELDS = ['id', 'name', 'prefix', 'lastUsedAt', 'createdAt', 'isActive', 'expiresAt', 'allowedIpRangeCount', 'rolledToId'];
 const DETAIL_FIELDS = ['id', 'name', 'prefix', 'allowedIpRanges', 'lastUsedAt', 'lastUsedIp', 'createdAt', 'isActive', 'revokedAt', 'expiresAt', 'rolledToId'];
 
 let server: TestServer;
@@ -50,6 +51,7 @@ describe('POST /v1/api-keys', () => {
     const rows = await server.handle.db.selectFrom('api_keys').selectAll().where('id', '=', res.body.id).execute();
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(res.body.key);
+    expect(rows[0]!.key_hash).toBe(createHash('sha256').update(res.body.key).digest('hex'));
     // The key is shown once: no later answer carries it.
     expect(JSON.stringify((await list(cookie)).body)).not.toContain(res.body.key);
     expect(JSON.stringify((await get(cookie, res.body.id)).body)).not.toContain(res.body.key);
@@ -338,6 +340,22 @@ describe('x-api-key authentication', () => {
   });
 });
 
+describe('order of key checks', () => {
+  it('format, then known and active, then IP range, then rate limit', async () => {
+    const { cookie } = await owner();
+    const key = await createKey(server, cookie, 'ordered');
+    await putRanges(cookie, key.id, ['10.0.0.0/8']);
+    expectError(await agents(key.key), 403, 'ip_not_allowed');
+    await call(server, 'DELETE', `/v1/api-keys/${key.id}`, { cookie });
+    // Revoked outranks the IP range.
+    expectError(await agents(key.key), 401, 'invalid_api_key');
+    const expiring = (await post(cookie, { name: 'expiring', expiresAt: new Date(clock.now().getTime() + 1000).toISOString() })).body;
+    await putRanges(cookie, expiring.id, ['10.0.0.0/8']);
+    clock.advance(1000);
+    expectError(await agents(expiring.key), 401, 'api_key_expired');
+  });
+});
+
 describe('POST /v1/api-keys/:id/roll', () => {
   it('makes a new key of the same name and ranges; the old one works through its grace period', async () => {
     const { cookie } = await owner();
@@ -364,6 +382,15 @@ describe('POST /v1/api-keys/:id/roll', () => {
     clock.advance(86_400_000);
     expectError(await agents(old.key), 401, 'api_key_expired');
     expect((await agents(res.body.key)).status).toBe(200);
+  });
+
+  it('name uniqueness ignores a rolled key still in its grace period', async () => {
+    const { cookie } = await owner();
+    const old = await createKey(server, cookie, 'roll-name');
+    const rolled = (await call(server, 'POST', `/v1/api-keys/${old.id}/roll`, { cookie, body: {} })).body;
+    await call(server, 'DELETE', `/v1/api-keys/${rolled.id}`, { cookie });
+    expect((await get(cookie, old.id)).body.isActive).toBe(true);
+    expect((await post(cookie, { name: 'roll-name' })).status).toBe(201);
   });
 
   it('with gracePeriodSeconds 0 revokes the old key at once', async () => {
