@@ -133,7 +133,7 @@ describe('GET /v1/api-keys', () => {
     expect(res.body.map((k: { name: string }) => k.name)).toEqual(['newest', 'middle', 'oldest']);
     for (const item of res.body) {
       expectFields(item, LIST_FIELDS);
-      expect(item).toMatchObject({ lastUsedAt: null, isActive: true, expiresAt: null, allowedIpRangeCount: 0 });
+      expect(item).toMatchObject({ lastUsedAt: null, isActive: true, expiresAt: null, rolledToId: null, allowedIpRangeCount: 0 });
       expect(item.createdAt).toMatch(ISO_MS);
       expect(item.prefix).toHaveLength(12);
     }

@@ -30,6 +30,8 @@ describe('POST /v1/auth/register', () => {
     expect(res.body).toEqual({ success: true, message: 'Verification email sent' });
 
     const [mail] = await server.sink.waitFor('new@example.com');
+    expect(mail!.raw).toMatch(/^From: Private Connect <no-reply@localhost>$/m);
+    expect(mail!.raw).toMatch(/^To: new@example.com$/m);
     expect(mail!.link!.startsWith(`${server.config.publicUrl}/auth/verify?token=`)).toBe(true);
     expect(mail!.token).toMatch(/^[A-Za-z0-9_-]{43,}$/); // ≥ 32 random bytes, base64url
     // Nothing exists until the link is verified.

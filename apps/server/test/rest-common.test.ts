@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, call, createKey, signUp, startTestServer } from './harness.js';
-import { expectError } from './helpers.js';
+import { expectError, unknownWellFormedKey } from './helpers.js';
 
 let server: TestServer;
 let cookie: string;
@@ -217,6 +217,22 @@ describe('a failure inside the server', () => {
       expect(viaTrpc.body.error.data.appCode).toBe('internal_error');
       expect(viaTrpc.body.error.data.stack).toBeUndefined();
       expect(JSON.stringify(viaTrpc.body)).not.toMatch(/agents\b.*table|SQLITE|no such table|\.ts:|\bat \w/i);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('a mistyped key is refused without a database look-up (it is 401 even when the table is gone)', async () => {
+    const broken = await startTestServer();
+    try {
+      await sql`drop table api_keys`.execute(broken.handle.db);
+      const wellFormed = unknownWellFormedKey();
+      const badChecksum = wellFormed.slice(0, -1) + (wellFormed.endsWith('0') ? '1' : '0');
+      for (const k of ['pc_live_short', badChecksum, `${wellFormed}x`]) {
+        expectError(await call(broken, 'GET', '/v1/agents', { apiKey: k }), 401, 'invalid_api_key');
+      }
+      // A well-formed key has to be looked up, and that fails here.
+      expectError(await call(broken, 'GET', '/v1/agents', { apiKey: wellFormed }), 500, 'internal_error');
     } finally {
       await broken.close();
     }
