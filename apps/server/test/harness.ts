@@ -17,8 +17,11 @@ export interface SinkMessage {
   token: string | null;
 }
 
-/** A real SMTP server on 127.0.0.1 that keeps every message it receives. */
-export async function startSmtpSink() {
+/**
+ * A real SMTP server on 127.0.0.1 that keeps every message it receives. `replyDelayMs` makes it
+ * acknowledge each message that much later, like a distant mail server.
+ */
+export async function startSmtpSink(opts: { replyDelayMs?: number } = {}) {
   const messages: SinkMessage[] = [];
   const waiters: Array<() => void> = [];
   const server = new SMTPServer({
@@ -37,7 +40,8 @@ export async function startSmtpSink() {
         const token = link ? decodeURIComponent(new URL(link).searchParams.get('token') ?? '') : null;
         for (const rcpt of session.envelope.rcptTo) messages.push({ to: rcpt.address, raw: decoded, link, token });
         waiters.splice(0).forEach((w) => w());
-        callback();
+        if (opts.replyDelayMs) setTimeout(callback, opts.replyDelayMs);
+        else callback();
       });
     },
   });
