@@ -1,8 +1,17 @@
-import { AppError, type Principal, type SessionPrincipal, isCrossSite } from '@pc/core';
+import { AppError, type ErrorCode, type Principal, type SessionPrincipal, isCrossSite } from '@pc/core';
 import { TRPCError, initTRPC } from '@trpc/server';
 import { ZodError } from 'zod';
 import { MAX_INPUT_DEPTH, exceedsInputDepth, issuesToDetails } from '@pc/contract';
 import type { ApiContext } from './context.js';
+
+/** Failures tRPC raises itself (body, transport), named with the codes REST uses for the same failure. */
+const TRANSPORT_CODES: Partial<Record<string, ErrorCode>> = {
+  NOT_FOUND: 'not_found',
+  PARSE_ERROR: 'invalid_json',
+  PAYLOAD_TOO_LARGE: 'payload_too_large',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  INTERNAL_SERVER_ERROR: 'internal_error',
+};
 
 /** Every tRPC error carries the contract's code (and details), so the SPA shows what REST would say. */
 const t = initTRPC.context<ApiContext>().create({
@@ -17,7 +26,7 @@ const t = initTRPC.context<ApiContext>().create({
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
         path: shape.data.path,
-        appCode: app?.code ?? (zod ? 'invalid_request' : shape.data.code === 'NOT_FOUND' ? 'not_found' : shape.data.code === 'INTERNAL_SERVER_ERROR' ? 'internal_error' : 'invalid_request'),
+        appCode: app?.code ?? (zod ? 'invalid_request' : cause instanceof SyntaxError ? 'invalid_json' : (TRANSPORT_CODES[shape.data.code] ?? 'invalid_request')),
         details: app?.extra.details ?? (zod ? issuesToDetails(zod.issues) : undefined),
         retryAfter: app?.extra.retryAfter,
       },
