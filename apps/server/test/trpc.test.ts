@@ -166,6 +166,23 @@ describe('tRPC over HTTP', () => {
     await expectAppError(anonymous.trpc.auth.register.mutate({ email: 'taken-trpc@example.com', workspaceName: 'trpc-errors' }), 'workspace_name_taken', 409);
   });
 
+  it('failures of the body itself carry the codes REST uses: invalid_json, payload_too_large, unsupported_media_type, not_found', async () => {
+    const { jar } = await signUpViaTrpc('trpc-bodies@example.com', 'trpc-bodies');
+    const post = (rawBody: string, contentType = 'application/json') =>
+      call(server, 'POST', '/trpc/agents.create', { cookie: jar.session, rawBody, headers: { 'content-type': contentType } });
+    const cases: Array<[Promise<{ status: number; body: any }>, number, string]> = [
+      [post('{"name":'), 400, 'invalid_json'],
+      [post(JSON.stringify({ name: 'x'.repeat(70_000) })), 413, 'payload_too_large'],
+      [post('{"name":"a"}', 'text/plain'), 415, 'unsupported_media_type'],
+      [call(server, 'GET', '/trpc/agents.nope', { cookie: jar.session }), 404, 'not_found'],
+    ];
+    for (const [reply, status, appCode] of cases) {
+      const res = await reply;
+      expect({ status: res.status, appCode: res.body.error.data.appCode }).toEqual({ status, appCode });
+    }
+    expect((await call(server, 'GET', '/v1/agents', { cookie: jar.session })).body).toEqual([]);
+  });
+
   it('refuses a cookie-made mutation from another origin (cross_site_request); queries and our origin pass', async () => {
     const { trpc, jar } = await signUpViaTrpc('trpc-csrf@example.com', 'trpc-csrf');
     const key = await trpc.apiKeys.create.mutate({ name: 'csrf' });
