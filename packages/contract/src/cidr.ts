@@ -16,8 +16,28 @@ function rfc5952(addr: ipaddr.IPv6): string {
   return addr.isIPv4MappedAddress() ? `::ffff:${addr.toIPv4Address().toString()}` : addr.toRFC5952String();
 }
 
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
+/**
+ * The octets of a canonical dotted quad (no leading zeros, each ≤ 255), or null: the same texts
+ * ipaddr's `isValidFourPartDecimal` accepts, without building its parser's objects.
+ */
+function dottedQuad(text: string): number[] | null {
+  const m = DOTTED_QUAD.exec(text);
+  if (!m) return null;
+  const octets = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  return octets.every((o) => o <= 255) ? octets : null;
+}
+
+/** A canonical dotted quad as an unsigned 32-bit integer, or null. */
+function ipv4ToUint(text: string): number | null {
+  const q = dottedQuad(text);
+  return q && ((q[0]! << 24) | (q[1]! << 16) | (q[2]! << 8) | q[3]!) >>> 0;
+}
+
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  const quad = dottedQuad(text);
+  if (quad) return new ipaddr.IPv4(quad);
   // Zone ids (fe80::1%eth0) name an interface of one host, not a range: refused.
   if (!text.includes('%') && text.includes(':') && ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text);
   return null;
@@ -79,21 +99,6 @@ export function normalizeIp(ip: string): string {
   const addr = parseClientIp(ip);
   if (!addr) return ip;
   return addr.kind() === 'ipv4' ? addr.toString() : rfc5952(addr as ipaddr.IPv6);
-}
-
-const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
-
-/** A canonical dotted-quad IPv4 address as an unsigned 32-bit integer, or null for anything else. */
-function ipv4ToUint(text: string): number | null {
-  const m = DOTTED_QUAD.exec(text);
-  if (!m) return null;
-  let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255) return null;
-    n = n * 256 + octet;
-  }
-  return n;
 }
 
 /**

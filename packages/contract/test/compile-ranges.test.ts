@@ -1,6 +1,7 @@
 import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { type ParsedCidr, compileRanges, ipInRanges, normalizeIp, parseCidr } from '../src/index.js';
+import { type ParsedCidr, compileRanges, ipInRanges, normalizeIp, parseCidr, parseClientIp } from '../src/index.js';
 
 const octet = fc.integer({ min: 0, max: 255 });
 const quad = fc.tuple(octet, octet, octet, octet).map((b) => b.join('.'));
@@ -41,6 +42,21 @@ describe('compileRanges', () => {
   });
 });
 
+describe('parseClientIp', () => {
+  it('accepts exactly the dotted quads ipaddr.js accepts, with the same octets (property)', () => {
+    const digits = fc.stringMatching(/^[0-9]{1,4}(\.[0-9]{1,4}){2,4}$/);
+    fc.assert(
+      fc.property(fc.oneof(client, digits), (text) => {
+        const ours = parseClientIp(text);
+        const valid = ipaddr.IPv4.isValidFourPartDecimal(text.trim());
+        expect(ours?.kind() === 'ipv4').toBe(valid);
+        if (valid) expect(ours!.toByteArray()).toEqual(ipaddr.IPv4.parse(text.trim()).toByteArray());
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe('normalizeIp', () => {
   it('keeps a canonical dotted quad as it is, and still normalises everything else', () => {
     fc.assert(
@@ -49,7 +65,11 @@ describe('normalizeIp', () => {
         expect(normalizeIp(parsed)).toBe(parsed);
       }),
     );
-    fc.assert(fc.property(quad, (q) => expect(normalizeIp(q)).toBe(q)));
+    fc.assert(
+      fc.property(quad, (q) => {
+        expect(normalizeIp(q)).toBe(q);
+      }),
+    );
     expect(normalizeIp('2001:0DB8::0001')).toBe('2001:db8::1');
   });
 });
