@@ -30,7 +30,7 @@ export function createApp({ core, config, logger }: AppDeps): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'error', database: ok ? 'ok' : 'error' });
   });
 
-  app.use('/v1', noStore, v1Routes(core, config, createGuards(core, config)));
+  app.use('/v1', v1Routes(core, config, createGuards(core, config)));
 
   app.use(
     '/trpc',
