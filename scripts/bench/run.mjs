@@ -1,0 +1,273 @@
+// `npm run bench`: the API-key hot path against a bare Express route, side by side, in one run.
+// Every server runs in its own child process on 127.0.0.1; autocannon drives them from this process.
+// Scenarios are measured in interleaved rounds, so a burst of load from elsewhere on the machine
+// falls on all of them alike rather than on whichever happened to run at that moment.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { createKeyAndAgent, probe, signUp } from './account.mjs';
+import { malformedKeys, numberedKey, randomSeed } from './keys.mjs';
+import { commitsBetween, spaInitialJs, walState } from './measure.mjs';
+import { NODE_FLAGS, cpuMsOf, startServer } from './processes.mjs';
+import { seedKeys } from './seed.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const WORK = join(ROOT, '.bench');
+const SERVER = join(ROOT, 'apps/server/dist/main.js');
+const BARE = join(ROOT, 'scripts/bench/bare-server.mjs');
+const WEB_DIST = join(ROOT, 'apps/web/dist');
+
+const CONNECTIONS = 50;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUND_S = Number(process.env.BENCH_DURATION ?? 4);
+const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 2);
+const LARGE_KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
+/** The server's usage flush interval (core's default). */
+const FLUSH_MS = 1000;
+/** High enough that the bench's keys are never refused with 429. */
+const RATE_LIMIT = '1000000000';
+/** A few ranges, the client's among them: the check walks past the others. */
+const RANGES = ['10.0.0.0/8', '192.168.0.0/16', '2001:db8::/32', '127.0.0.1/32'];
+
+const SMALL_DB = join(WORK, 'small', 'pc.db');
+const LARGE_DIR = join(WORK, `large-${LARGE_KEYS}`);
+const LARGE_DB = join(LARGE_DIR, 'pc.db');
+
+const appEnv = (dbFile) => ({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  DATABASE_URL: `file:${dbFile}`,
+  PUBLIC_URL: 'http://localhost:3000',
+  RATE_LIMIT_PER_MINUTE: RATE_LIMIT,
+  WEB_DIST: join(WORK, 'no-web'),
+});
+
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A signed-in user with a restricted key and one agent, in the database at `dbFile`. */
+async function prepareAccount(dbFile) {
+  const server = await startServer(SERVER, appEnv(dbFile));
+  try {
+    const tag = `${Date.now().toString(36)}${randomSeed(4).toLowerCase()}`;
+    const cookie = await signUp(server, `bench-${tag}@example.com`, `bench-${tag}`);
+    const key = await createKeyAndAgent(server, cookie, RANGES);
+    return { cookie, key: key.key };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The million-key database, built once (migrated by the server, then filled directly) and kept under .bench/. */
+async function ensureLargeDb() {
+  const marker = join(LARGE_DIR, 'seeded.json');
+  if (existsSync(marker) && existsSync(LARGE_DB)) return JSON.parse(readFileSync(marker, 'utf8'));
+  const tmp = `${LARGE_DIR}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const migrate = await startServer(SERVER, appEnv(join(tmp, 'pc.db')));
+  await migrate.stop();
+  log(`seeding ${LARGE_KEYS.toLocaleString('en')} keys (once; kept in ${LARGE_DIR})`);
+  const seconds = seedKeys(join(tmp, 'pc.db'), LARGE_KEYS, randomSeed(6));
+  const info = { keys: LARGE_KEYS, seedSeconds: Math.round(seconds * 10) / 10, at: new Date().toISOString() };
+  writeFileSync(join(tmp, 'seeded.json'), JSON.stringify(info, null, 2));
+  rmSync(LARGE_DIR, { recursive: true, force: true });
+  renameSync(tmp, LARGE_DIR);
+  return info;
+}
+
+/** Its own copy of the small database, so that each server's WAL counts only its own writes. */
+function copyOfSmall(id) {
+  const file = join(WORK, 'small', `pc-${id}.db`);
+  copyFileSync(SMALL_DB, file);
+  if (existsSync(`${SMALL_DB}-wal`)) copyFileSync(`${SMALL_DB}-wal`, `${file}-wal`);
+  return file;
+}
+
+/** Starts a scenario's server and checks that one request answers what the scenario expects. */
+async function startScenario(s) {
+  const server = await startServer(s.script, s.env);
+  const first = await probe(server, s.path, s.headers ?? s.requests?.[0]?.headers);
+  if (first.status !== s.expect) throw new Error(`${s.name}: expected ${s.expect}, got ${first.status} ${JSON.stringify(first.body)}`);
+  return { ...s, server, raw: [], cpuMs: 0, rssAfterRound: [] };
+}
+
+/** One load burst against a scenario; the raw result is kept for merging latencies across rounds. */
+function load(s, seconds) {
+  return autocannon({
+    url: s.server.url + s.path,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: s.headers,
+    requests: s.requests,
+    skipAggregateResult: true,
+  });
+}
+
+function summarise(s) {
+  // Counted before aggregateResult, which adds the rounds' status counts into the first round's object.
+  const codes = {};
+  for (const r of s.raw) for (const [code, { count }] of Object.entries(r.statusCodeStats)) codes[code] = (codes[code] ?? 0) + count;
+  const errors = s.raw.reduce((n, r) => n + r.errors, 0);
+  const merged = autocannon.aggregateResult(s.raw, { url: s.server.url + s.path, connections: CONNECTIONS });
+  const total = s.raw.reduce((n, r) => n + r.totalCompletedRequests, 0);
+  const seconds = s.raw.reduce((n, r) => n + r.duration, 0);
+  return {
+    ...s,
+    total,
+    rps: total / seconds,
+    p50: merged.latency.p50,
+    p99: merged.latency.p99,
+    cpuUsPerReq: (s.cpuMs * 1000) / total,
+    peakMb: s.peakKb / 1024,
+    codes: Object.entries(codes)
+      .map(([code, n]) => `${code}×${n}`)
+      .join(' ') + (errors ? ` errors×${errors}` : ''),
+  };
+}
+
+function printTable(rows, ceiling) {
+  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS', 'vs 1', 'CPU µs/req', 'db commits', 'answers'];
+  const body = rows.map((r) => [
+    r.name,
+    Math.round(r.rps).toLocaleString('en'),
+    String(r.p50),
+    String(r.p99),
+    `${r.peakMb.toFixed(0)} MB`,
+    (r.rps / ceiling.rps).toFixed(2),
+    r.cpuUsPerReq.toFixed(0),
+    r.writes ? `${r.writes.commits}${r.writes.restarted ? '+' : ''}` : '-',
+    r.codes,
+  ]);
+  const left = (i) => i === 0 || i === head.length - 1;
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  console.log(line(head));
+  console.log(`|${widths.map((w, i) => (left(i) ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const row of body) console.log(line(row));
+}
+
+async function main() {
+  const started = performance.now();
+  if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run bench\`, which builds it first.`);
+  rmSync(join(WORK, 'small'), { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+
+  log('preparing accounts: register, verify through the logged link, create a key (REST)');
+  const small = await prepareAccount(SMALL_DB);
+  const seeded = await ensureLargeDb();
+  const large = await prepareAccount(LARGE_DB);
+
+  const runSeed = randomSeed(8);
+  let unknownSent = 0;
+  const app = (id) => {
+    const dbFile = id === '3' ? LARGE_DB : copyOfSmall(id);
+    return { id, script: SERVER, env: appEnv(dbFile), dbFile, path: '/v1/agents', expect: 200 };
+  };
+  const definitions = [
+    { id: '1', name: '1 bare Express 5 route (ceiling)', script: BARE, env: { PORT: '0' }, path: '/bare', expect: 200 },
+    { ...app('2'), name: '2 GET /v1/agents, API key', headers: { 'x-api-key': small.key } },
+    { ...app('3'), name: `3 same, ${(seeded.keys / 1e6).toLocaleString('en')}M keys in the db`, headers: { 'x-api-key': large.key } },
+    {
+      ...app('4a'),
+      name: '4a flood: malformed keys',
+      expect: 401,
+      requests: malformedKeys(runSeed).map((k) => ({ method: 'GET', path: '/v1/agents', headers: { 'x-api-key': k } })),
+    },
+    {
+      ...app('4b'),
+      name: '4b flood: unknown well-formed keys',
+      expect: 401,
+      // A fresh key on every request: far more distinct keys than the negative cache may hold.
+      requests: [
+        {
+          method: 'GET',
+          path: '/v1/agents',
+          headers: { 'x-api-key': numberedKey(runSeed, 0) },
+          setupRequest: (req) => ({ ...req, headers: { 'x-api-key': numberedKey(runSeed, ++unknownSent) } }),
+        },
+      ],
+    },
+    { ...app('5'), name: '5 tRPC agents.list, session cookie', path: '/trpc/agents.list', headers: { cookie: `session=${small.cookie}` } },
+  ];
+
+  log('starting one server per scenario');
+  const scenarios = [];
+  try {
+    for (const d of definitions) scenarios.push(await startScenario(d));
+    for (const s of scenarios) {
+      log(`${s.name}: ${WARMUP_S} s warm-up`);
+      await load(s, WARMUP_S);
+    }
+    await sleep(FLUSH_MS * 1.2);
+    for (const s of scenarios) if (s.dbFile) s.walBefore = walState(s.dbFile);
+
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`round ${round}/${ROUNDS}: ${ROUND_S} s per scenario, ${CONNECTIONS} connections`);
+      for (const s of scenarios) {
+        const cpuBefore = cpuMsOf(s.server.pid);
+        s.raw.push(await load(s, ROUND_S));
+        s.cpuMs += cpuMsOf(s.server.pid) - cpuBefore;
+        s.rssAfterRound.push(s.server.memory()?.rssKb ?? 0);
+      }
+    }
+    // One more flush interval, so the last batch of usage is counted too.
+    await sleep(FLUSH_MS * 1.2);
+    for (const s of scenarios) {
+      if (s.dbFile) s.writes = commitsBetween(s.walBefore, walState(s.dbFile));
+      s.peakKb = s.server.memory()?.peakKb ?? 0;
+    }
+  } finally {
+    await Promise.all(scenarios.map((s) => s.server.stop()));
+  }
+
+  const rows = scenarios.map(summarise);
+  const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+  const ceiling = byId['1'];
+  const loadedSeconds = ROUNDS * ROUND_S;
+  console.log(
+    `\nAPI-key hot path: ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${ROUND_S} s per scenario,` +
+      ` Node ${process.version}${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}\n`,
+  );
+  printTable(rows, ceiling);
+  const ratio = (r) => (r.rps / ceiling.rps).toFixed(3);
+  const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+  const mb = (kb) => `${(kb / 1024).toFixed(0)}`;
+  console.log('');
+  console.log(`ratio 2/1: ${ratio(byId['2'])} (target ≥ 0.85)   ratio 3/1: ${ratio(byId['3'])}   3 vs 2: ${pct(byId['3'].rps / byId['2'].rps - 1)} (target within 5 %)`);
+  console.log(`p99 of 2: ${byId['2'].p99} ms (target ≤ 5 ms)`);
+  // Each round's load touches at most ceil(seconds) + 1 flush intervals (the last batch is written after it ends).
+  const intervals = ROUNDS * (Math.ceil((ROUND_S * 1000) / FLUSH_MS) + 1);
+  for (const id of ['2', '3']) {
+    const r = byId[id];
+    console.log(
+      `db commits, scenario ${id}: ${r.writes.commits} for ${r.total.toLocaleString('en')} authenticated requests` +
+        ` (${loadedSeconds} s of load spanning at most ${intervals} flush intervals of ${FLUSH_MS} ms; target ≤ 1 commit per interval)`,
+    );
+  }
+  const flood = byId['4b'];
+  console.log(
+    `unknown-key flood: ${unknownSent.toLocaleString('en')} distinct keys; server RSS after each round ${flood.rssAfterRound.map(mb).join(' → ')} MB,` +
+      ` peak ${flood.peakMb.toFixed(0)} MB (scenario 2: ${byId['2'].peakMb.toFixed(0)} MB)`,
+  );
+  const starts = rows.filter((r) => r.id !== '1').map((r) => r.server.startMs);
+  const sorted = [...starts].sort((a, b) => a - b);
+  console.log(
+    `start-up to ready with an existing database (spawn → "listening"): median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms,` +
+      ` max ${sorted.at(-1).toFixed(0)} ms over ${starts.length} starts; with ${(seeded.keys / 1e6).toLocaleString('en')}M keys ${byId['3'].server.startMs.toFixed(0)} ms` +
+      ` (target < 1000 ms); of that, main() itself logged readyMs=${byId['2'].server.readyMs}`,
+  );
+  const spa = spaInitialJs(WEB_DIST);
+  console.log(
+    spa
+      ? `SPA initial JS: ${(spa.gzipBytes / 1024).toFixed(1)} KiB gzip (${(spa.bytes / 1024).toFixed(1)} KiB raw) in ${spa.files.length} file(s) from apps/web/dist/index.html`
+      : 'SPA initial JS: apps/web/dist is not built; skipped',
+  );
+  console.log(`bench took ${((performance.now() - started) / 1000).toFixed(0)} s${seeded.seedSeconds ? ` (the ${seeded.keys.toLocaleString('en')}-key database took ${seeded.seedSeconds} s to seed, once)` : ''}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
