@@ -78,9 +78,9 @@ describe('PUT ip-restrictions round trip (property, through HTTP and the databas
         const again = await call(s, 'PUT', `/v1/api-keys/${key.id}/ip-restrictions`, { cookie, body: { allowedIpRanges: stored } });
         expect(again.body.allowedIpRanges).toEqual(expected);
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
-  });
+  }, 30_000);
 });
 
 describe('IP ranges decide access exactly (property, a real request per case)', () => {
@@ -99,9 +99,9 @@ describe('IP ranges decide access exactly (property, a real request per case)', 
         const res = await call(s, 'GET', '/v1/agents', { apiKey: key.key, headers: { 'x-forwarded-for': ip } });
         expect({ ip, range: `${net.join('.')}/${bits}`, status: res.status }).toEqual({ ip, range: `${net.join('.')}/${bits}`, status: inside ? 200 : 403 });
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
-  });
+  }, 30_000);
 
   it('an IPv6 client gets in iff it lies in the range', async () => {
     const cases = fc.tuple(v6, fc.integer({ min: 0, max: 128 })).chain(([net, bits]) =>
@@ -122,9 +122,9 @@ describe('IP ranges decide access exactly (property, a real request per case)', 
         const res = await call(s, 'GET', '/v1/agents', { apiKey: key.key, headers: { 'x-forwarded-for': ip } });
         expect({ ip, range, status: res.status }).toEqual({ ip, range, status: inside ? 200 : 403 });
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
-  });
+  }, 30_000);
 });
 
 /** The eight groups of an address written by v6Text. */
@@ -158,10 +158,10 @@ describe('the key checksum over HTTP (property)', () => {
         // An unknown key that passed the checksum would be remembered as unknown after its look-up.
         expect(s.core.apiKeys.stats().cache.negative).toBe(lookups);
       }),
-      { numRuns: 80 },
+      { numRuns: 60 },
     );
     expect((await call(s, 'GET', '/v1/agents', { apiKey: key.key })).status).toBe(200);
-  });
+  }, 30_000);
 
   it('a well-formed key with a valid checksum does reach the look-up (the observation above can see one), and is still 401', async () => {
     await rangesAll();
