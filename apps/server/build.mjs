@@ -1,12 +1,9 @@
-// Bundles the server and the workspace packages it imports into dist/main.js; npm dependencies stay external.
-import { readFileSync } from 'node:fs';
+// Bundles the server, the workspace packages and their npm dependencies into dist/main.js. One file
+// starts in about half the time of hundreds of ES modules resolved one by one (kysely alone has ~300).
+// Only packages with native addons stay external, loaded from node_modules as usual.
 import { build } from 'esbuild';
 
-const external = new Set();
-for (const pkg of ['.', '../../packages/core', '../../packages/db', '../../packages/api', '../../packages/contract']) {
-  const json = JSON.parse(readFileSync(new URL(`${pkg}/package.json`, import.meta.url), 'utf8'));
-  for (const dep of Object.keys(json.dependencies ?? {})) if (!dep.startsWith('@pc/')) external.add(dep);
-}
+const NATIVE = ['better-sqlite3'];
 
 await build({
   entryPoints: ['src/main.ts'],
@@ -16,6 +13,8 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  external: [...external].flatMap((d) => [d, `${d}/*`]),
+  external: NATIVE,
+  // CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -15,9 +15,10 @@ export function v1Routes(core: Core, config: Config, guards: Guards): Router {
   const r = Router();
   // Here rather than beside the mount in app.ts: each extra layer on a mount path costs every request a URL trim.
   r.use(noStore);
-  const openapi = buildOpenApi(config.publicUrl);
+  // Built on first request: rendering every schema takes a noticeable share of start-up.
+  let openapi: ReturnType<typeof buildOpenApi> | undefined;
   r.get('/openapi.json', (_req, res) => {
-    res.json(openapi);
+    res.json((openapi ??= buildOpenApi(config.publicUrl)));
   });
   r.use(guards.sameOrigin);
   r.use(jsonBody());
