@@ -60,7 +60,7 @@ const codeOf = (r: Reply) => (r.body?.code ?? r.body?.error?.data?.appCode) as s
 const agentNames = async () => ((await call(s, 'GET', '/v1/agents', { cookie })).body as Array<{ name: string }>).map((a) => a.name);
 
 describe('dead API keys on every key-accepting route', () => {
-  it.each(['revoked', 'expired', 'rolled past its grace', 'rolled with no grace'])('a %s key is 401 on every route, also with a valid session cookie alongside, and changes nothing', async (which) => {
+  it.each(['revoked', 'expired', 'rolled past its grace', 'rolled with no grace'])('key %s: 401 on every route, also with a valid session cookie alongside, and changes nothing', async (which) => {
     const { key, code } = dead[which]!;
     for (const route of routes) {
       for (const withCookie of [undefined, cookie]) {
