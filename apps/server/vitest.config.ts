@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
 
-// These tests wait on sockets (HTTP, SMTP) far more than on the CPU; one worker per spare core
-// (the default) runs them almost serially on small machines.
-export default defineConfig({ test: { maxWorkers: 4 } });
+// These tests start real servers, SMTP sinks and (main-process) child processes; on a small machine
+// running files in parallel, 5 s is too tight for the heaviest of them.
+export default defineConfig({ test: { testTimeout: 30_000, hookTimeout: 30_000 } });
