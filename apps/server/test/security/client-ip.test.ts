@@ -1,7 +1,7 @@
 import { createConnection } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TestServer, call, createKey, signUp, startTestServer } from '../harness.js';
-import { expectRestError } from './support.js';
+import { expectRestError, linkToken } from './support.js';
 
 let s: TestServer | undefined;
 afterEach(async () => {
@@ -71,9 +71,8 @@ describe('X-Forwarded-For with TRUST_PROXY', () => {
       expect(res.body.message).toBe('The IP address 127.0.0.1 is not allowed to use this API key.');
     }
     // A sign-in through such a proxy records the socket address too.
-    await call(s, 'POST', '/v1/auth/login', { body: { email: 'ip@example.com' }, headers: { 'x-forwarded-for': junk[0]! } });
-    await s.core.queue.idle();
-    const token = s.sink.messages.at(-1)!.token!;
+    const server = s;
+    const token = await linkToken(server, 'ip@example.com', () => call(server, 'POST', '/v1/auth/login', { body: { email: 'ip@example.com' }, headers: { 'x-forwarded-for': junk[0]! } }));
     const signedIn = await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(token)}`, { headers: { 'x-forwarded-for': junk[4]! } });
     expect(signedIn.status).toBe(200);
     const recorded = await recordedIps(s, cookie, key.id);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Reply, type TestServer, call, startTestServer } from '../harness.js';
-import { type Tenant, snapshot, tenant, trpcMutation, trpcQuery } from './support.js';
+import { type Tenant, loginToken, snapshot, tenant, trpcMutation, trpcQuery } from './support.js';
 
 let s: TestServer;
 let t: Tenant;
@@ -10,9 +10,7 @@ beforeAll(async () => {
   s = await startTestServer();
   t = await tenant(s, 'csrf');
   // A second session of the same user, for the revoke-one routes.
-  await call(s, 'POST', '/v1/auth/login', { body: { email: t.user.email } });
-  await s.core.queue.idle();
-  const token = s.sink.messages.at(-1)!.token!;
+  const token = await loginToken(s, t.user.email);
   const second = await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(token)}`);
   otherSessionId = (await call(s, 'GET', '/v1/auth/sessions', { cookie: second.cookie })).body.find((x: { current: boolean }) => x.current).id;
 });
@@ -82,9 +80,7 @@ describe.each([
 
 describe('cross-site sign-in (login CSRF) over tRPC', () => {
   it("auth.verify from a foreign Origin is refused and does not burn the link; from our own Origin it works", async () => {
-    await call(s, 'POST', '/v1/auth/login', { body: { email: t.user.email } });
-    await s.core.queue.idle();
-    const token = s.sink.messages.at(-1)!.token!;
+    const token = await loginToken(s, t.user.email);
     const refused = await trpcMutation(s, 'auth.verify', { token }, { headers: { origin: 'https://evil.example' } });
     expect(refused.status).toBe(403);
     expect(refused.cookie).toBeNull();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Reply, type TestServer, call, manualClock, startTestServer } from '../harness.js';
-import { trpcMutation, trpcQuery } from './support.js';
+import { linkToken, loginToken, trpcMutation, trpcQuery } from './support.js';
 
 let s: TestServer | undefined;
 afterEach(async () => {
@@ -10,13 +10,9 @@ afterEach(async () => {
 
 const DAY = 24 * 3600_000;
 
-async function linkToken(server: TestServer, email: string, register = false): Promise<string> {
-  const before = server.sink.messages.filter((m) => m.to === email).length;
-  const body = register ? { email, workspaceName: 'tls-ws' } : { email };
-  expect((await call(server, 'POST', register ? '/v1/auth/register' : '/v1/auth/login', { body })).status).toBe(200);
-  await server.core.queue.idle();
-  return (await server.sink.waitFor(email, before + 1)).at(-1)!.token!;
-}
+/** A sign-up (with `register`) or sign-in link's token. */
+const linkFor = (server: TestServer, email: string, register = false) =>
+  register ? linkToken(server, email, () => call(server, 'POST', '/v1/auth/register', { body: { email, workspaceName: 'tls-ws' } })) : loginToken(server, email);
 
 /** Every session Set-Cookie a reply carries. */
 const sessionCookies = (r: Reply) => r.headers.getSetCookie().filter((c) => c.startsWith('session='));
@@ -43,7 +39,7 @@ async function everyKindOfResponse(server: TestServer, cookie: string): Promise<
 describe('PUBLIC_URL is https', () => {
   it('every kind of response carries Strict-Transport-Security (at least a year)', async () => {
     s = await startTestServer({ env: { PUBLIC_URL: 'https://pc.example.com' } });
-    const token = await linkToken(s, 'tls@example.com', true);
+    const token = await linkFor(s, 'tls@example.com', true);
     expect(s.sink.messages.at(-1)!.link).toMatch(/^https:\/\/pc\.example\.com\/auth\/verify\?token=/);
     const cookie = (await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(token)}`)).cookie!;
     for (const [name, res] of await everyKindOfResponse(s, cookie)) {
@@ -57,11 +53,11 @@ describe('PUBLIC_URL is https', () => {
     const clock = manualClock();
     s = await startTestServer({ clock, env: { PUBLIC_URL: 'https://pc.example.com' } });
     const server = s;
-    await linkToken(server, 'tls@example.com', true).then((t) => call(server, 'GET', `/v1/auth/verify?token=${encodeURIComponent(t)}`));
+    await linkFor(server, 'tls@example.com', true).then((t) => call(server, 'GET', `/v1/auth/verify?token=${encodeURIComponent(t)}`));
     const origin = { origin: 'https://pc.example.com' };
 
-    const restIn = await call(server, 'GET', `/v1/auth/verify?token=${encodeURIComponent(await linkToken(server, 'tls@example.com'))}`);
-    const trpcIn = await trpcMutation(server, 'auth.verify', { token: await linkToken(server, 'tls@example.com') }, { headers: origin });
+    const restIn = await call(server, 'GET', `/v1/auth/verify?token=${encodeURIComponent(await linkFor(server, 'tls@example.com'))}`);
+    const trpcIn = await trpcMutation(server, 'auth.verify', { token: await linkFor(server, 'tls@example.com') }, { headers: origin });
     clock.advance(16 * DAY);
     const restRenew = await call(server, 'GET', '/v1/auth/me', { cookie: restIn.cookie });
     const trpcRenew = await trpcQuery(server, 'auth.me', undefined, { cookie: trpcIn.cookie });
@@ -79,7 +75,7 @@ describe('PUBLIC_URL is https', () => {
 
   it('the Origin check follows PUBLIC_URL: the https origin passes, the plain-http one of the same host does not', async () => {
     s = await startTestServer({ env: { PUBLIC_URL: 'https://pc.example.com' } });
-    const cookie = (await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(await linkToken(s, 'tls@example.com', true))}`)).cookie;
+    const cookie = (await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(await linkFor(s, 'tls@example.com', true))}`)).cookie;
     expect((await call(s, 'POST', '/v1/agents', { cookie, headers: { origin: 'https://pc.example.com' }, body: { name: 'ok' } })).status).toBe(201);
     expect((await call(s, 'POST', '/v1/agents', { cookie, headers: { origin: 'http://pc.example.com' }, body: { name: 'downgraded' } })).status).toBe(403);
   });
@@ -88,7 +84,7 @@ describe('PUBLIC_URL is https', () => {
 describe('PUBLIC_URL is plain http', () => {
   it('no HSTS (it would lock browsers out of a plain-http deployment) and no Secure flag', async () => {
     s = await startTestServer();
-    const res = await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(await linkToken(s, 'plain@example.com', true))}`);
+    const res = await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(await linkFor(s, 'plain@example.com', true))}`);
     for (const [name, r] of [['verify', res] as [string, Reply], ...(await everyKindOfResponse(s, res.cookie!))]) {
       expect(r.headers.get('strict-transport-security'), name).toBeNull();
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Reply, type TestServer, call, signUp, startTestServer } from '../harness.js';
-import { type Tenant, tenant, trpcMutation, trpcQuery } from './support.js';
+import { type Tenant, loginToken, tenant, trpcMutation, trpcQuery } from './support.js';
 
 let s: TestServer;
 let t: Tenant;
@@ -146,9 +146,7 @@ describe('SQL metacharacters and unicode are data', () => {
 
   it('a User-Agent with SQL and latin-1 text is recorded verbatim on the session and in the audit log', async () => {
     const ua = "Mozilla/5.0'); DROP TABLE sessions; -- caf\u00e9 \u00bfqu\u00e9?";
-    await call(s, 'POST', '/v1/auth/login', { body: { email: t.user.email } });
-    await s.core.queue.idle();
-    const token = s.sink.messages.at(-1)!.token!;
+    const token = await loginToken(s, t.user.email);
     const res = await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(token)}`, { headers: { 'user-agent': ua } });
     expect(res.status).toBe(200);
     const sessions = (await call(s, 'GET', '/v1/auth/sessions', { cookie: res.cookie })).body;
@@ -270,9 +268,7 @@ describe('limits on every string and array', () => {
   });
 
   it('a 10,000-character User-Agent is kept to 512 characters', async () => {
-    await call(s, 'POST', '/v1/auth/login', { body: { email: t.user.email } });
-    await s.core.queue.idle();
-    const token = s.sink.messages.at(-1)!.token!;
+    const token = await loginToken(s, t.user.email);
     const res = await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(token)}`, { headers: { 'user-agent': 'U'.repeat(10_000) } });
     const mine = (await call(s, 'GET', '/v1/auth/sessions', { cookie: res.cookie })).body.find((x: { current: boolean }) => x.current);
     expect(mine.userAgent).toHaveLength(512);

@@ -1,9 +1,6 @@
-import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import { type ManualClock, type TestServer, call } from '../harness.js';
-import { trpcMutation, trpcQuery, unknownWellFormedKey } from './support.js';
-
-const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+import { linkToken, sha256, trpcMutation, trpcQuery, unknownWellFormedKey } from './support.js';
 
 /** Every bearer secret a scenario saw, and the SHA-256 of each (what the database holds). */
 export class Secrets {
@@ -22,14 +19,6 @@ export class Secrets {
   }
 }
 
-/** The token of the link mailed because of `ask`. */
-async function linkFrom(s: TestServer, email: string, ask: () => Promise<unknown>): Promise<string> {
-  const before = s.sink.messages.filter((m) => m.to === email).length;
-  await ask();
-  await s.core.queue.idle();
-  return (await s.sink.waitFor(email, before + 1)).at(-1)!.token!;
-}
-
 /**
  * Every credential-bearing action, successful and refused, over REST and tRPC: sign-up, sign-in,
  * replays, keys created, used, restricted, rate-limited, rolled, expired and revoked, agents, sessions
@@ -42,10 +31,10 @@ export async function exerciseEverything(s: TestServer, clock: ManualClock): Pro
   const origin = { origin: s.url };
 
   // Sign-up (REST) and a second sign-in (tRPC); each link replayed once.
-  const t1 = secrets.add('sign-up token', await linkFrom(s, email, () => call(s, 'POST', '/v1/auth/register', { body: { email, workspaceName: 'secret-ws' } })));
+  const t1 = secrets.add('sign-up token', await linkToken(s, email, () => call(s, 'POST', '/v1/auth/register', { body: { email, workspaceName: 'secret-ws' } })));
   const c1 = secrets.add('cookie 1', (await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(t1)}`)).cookie);
   expect((await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(t1)}`)).status).toBe(400);
-  const t2 = secrets.add('sign-in token', await linkFrom(s, email, () => trpcMutation(s, 'auth.login', { email })));
+  const t2 = secrets.add('sign-in token', await linkToken(s, email, () => trpcMutation(s, 'auth.login', { email })));
   const c2 = secrets.add('cookie 2', (await trpcMutation(s, 'auth.verify', { token: t2 }, { headers: origin })).cookie);
   expect((await trpcMutation(s, 'auth.verify', { token: t2 })).status).toBe(400);
   expect((await call(s, 'GET', '/v1/auth/me', { cookie: c2 })).status).toBe(200);
@@ -78,12 +67,12 @@ export async function exerciseEverything(s: TestServer, clock: ManualClock): Pro
   const other = sessions.find((x) => !x.current)!;
   expect((await call(s, 'DELETE', `/v1/auth/sessions/${other.id}`, { cookie: c1 })).status).toBe(200);
   const login = () => call(s, 'POST', '/v1/auth/login', { body: { email } });
-  const t3 = secrets.add('token 3', await linkFrom(s, email, login));
+  const t3 = secrets.add('token 3', await linkToken(s, email, login));
   const c3 = secrets.add('cookie 3', (await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(t3)}`)).cookie);
   expect((await call(s, 'POST', '/v1/auth/logout?scope=others', { cookie: c1 })).status).toBe(200);
   expect((await call(s, 'GET', '/v1/auth/me', { cookie: c3 })).status).toBe(401);
   expect((await trpcMutation(s, 'auth.logout', {}, { cookie: c1 })).status).toBe(200);
-  const t4 = secrets.add('token 4', await linkFrom(s, email, login));
+  const t4 = secrets.add('token 4', await linkToken(s, email, login));
   const reader = secrets.add('cookie 4', (await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(t4)}`)).cookie);
   await s.core.flush();
   return { secrets, cookie: reader };

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createConsoleLogger } from '../../src/logger.js';
 import { type TestServer, call, createKey, manualClock, signUp, startSmtpSink, startTestServer } from '../harness.js';
 import { Secrets, exerciseEverything } from './scenario.js';
-import { trpcMutation, trpcQuery, unknownWellFormedKey } from './support.js';
+import { loginToken, trpcMutation, trpcQuery, unknownWellFormedKey } from './support.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -49,9 +49,7 @@ describe('no secret in any log line (SMTP configured)', () => {
     secrets.add('unknown key', fresh);
     const tokens: string[] = [];
     for (let i = 0; i < 2; i++) {
-      await call(s, 'POST', '/v1/auth/login', { body: { email: 'err@example.com' } });
-      await s.core.queue.idle();
-      tokens.push(secrets.add(`token ${i}`, (await s.sink.waitFor('err@example.com', 2 + i)).at(-1)!.token!));
+      tokens.push(secrets.add(`token ${i}`, await loginToken(s, 'err@example.com')));
     }
 
     // Break the database under the server: every request below fails inside it.

@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ManualClock, type Reply, type TestServer, call, manualClock, signUp, startTestServer } from '../harness.js';
-import { trpcMutation, trpcQuery } from './support.js';
+import { loginToken, sha256, trpcMutation, trpcQuery } from './support.js';
 
 let s: TestServer | undefined;
 let clock: ManualClock;
@@ -14,13 +14,6 @@ async function start() {
   clock = manualClock();
   s = await startTestServer({ clock });
   return s;
-}
-
-async function loginToken(server: TestServer, email: string): Promise<string> {
-  const before = server.sink.messages.filter((m) => m.to === email).length;
-  expect((await call(server, 'POST', '/v1/auth/login', { body: { email } })).status).toBe(200);
-  await server.core.queue.idle();
-  return (await server.sink.waitFor(email, before + 1)).at(-1)!.token!;
 }
 
 async function signIn(server: TestServer, email: string): Promise<string> {
@@ -44,7 +37,6 @@ async function whoIs(server: TestServer, cookie: string): Promise<string | null>
   return viaRest;
 }
 
-const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 
 describe('replayed session cookies', () => {
   it('after logout (REST or tRPC) the cookie is dead everywhere, even presented again', async () => {

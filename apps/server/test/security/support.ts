@@ -1,9 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { API_KEY_PREFIX, BASE62, apiKeyChecksum } from '@pc/contract';
 import { expect } from 'vitest';
 import { type Reply, type TestServer, call, createKey, signUp } from '../harness.js';
 
 type CallOpts = Parameters<typeof call>[3];
+
+/** SHA-256 hex: how the server stores keys and tokens. */
+export const sha256 = (v: string): string => createHash('sha256').update(v).digest('hex');
 
 /** A tRPC query over plain HTTP (no transformer: the input is the JSON itself). */
 export function trpcQuery(s: { url: string }, path: string, input?: unknown, opts: CallOpts = {}): Promise<Reply> {
@@ -15,6 +18,18 @@ export function trpcQuery(s: { url: string }, path: string, input?: unknown, opt
 export function trpcMutation(s: { url: string }, path: string, input: unknown = {}, opts: CallOpts = {}): Promise<Reply> {
   return call(s, 'POST', `/trpc/${path}`, { ...opts, body: input });
 }
+
+/** The token of the link mailed because of `ask` (a register or login request for `email`). */
+export async function linkToken(server: TestServer, email: string, ask: () => Promise<unknown>): Promise<string> {
+  const before = server.sink.messages.filter((m) => m.to === email).length;
+  await ask();
+  await server.core.queue.idle();
+  return (await server.sink.waitFor(email, before + 1)).at(-1)!.token!;
+}
+
+/** Asks for a sign-in link for `email` and returns its token. */
+export const loginToken = (server: TestServer, email: string): Promise<string> =>
+  linkToken(server, email, () => call(server, 'POST', '/v1/auth/login', { body: { email } }));
 
 /** The contract's REST error: status and code, in the one error shape. */
 export function expectRestError(res: Reply, status: number, code: string): void {

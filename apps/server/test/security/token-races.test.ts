@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Reply, type TestServer, call, createKey, signUp, startTestServer } from '../harness.js';
-import { trpcMutation } from './support.js';
+import { linkToken, loginToken, trpcMutation } from './support.js';
 
 let s: TestServer | undefined;
 afterEach(async () => {
@@ -8,12 +8,8 @@ afterEach(async () => {
   s = undefined;
 });
 
-async function linkFor(server: TestServer, path: '/v1/auth/register' | '/v1/auth/login', body: Record<string, string>): Promise<string> {
-  const before = server.sink.messages.filter((m) => m.to === body.email).length;
-  expect((await call(server, 'POST', path, { body })).status).toBe(200);
-  await server.core.queue.idle();
-  return (await server.sink.waitFor(body.email!, before + 1)).at(-1)!.token!;
-}
+const signUpLink = (server: TestServer, email: string, workspaceName: string) =>
+  linkToken(server, email, () => call(server, 'POST', '/v1/auth/register', { body: { email, workspaceName } }));
 
 const verifyRest = (server: TestServer, token: string) => call(server, 'GET', `/v1/auth/verify?token=${encodeURIComponent(token)}`);
 const verifyTrpc = (server: TestServer, token: string) => trpcMutation(server, 'auth.verify', { token });
@@ -34,7 +30,7 @@ async function sessionCount(server: TestServer, email: string): Promise<number> 
 describe('magic-link races', () => {
   it('three concurrent verifies of one sign-up link (REST, REST, tRPC): one session, one user, one workspace', async () => {
     s = await startTestServer();
-    const token = await linkFor(s, '/v1/auth/register', { email: 'race@example.com', workspaceName: 'race-ws' });
+    const token = await signUpLink(s, 'race@example.com', 'race-ws');
     const replies = await Promise.all([verifyRest(s, token), verifyRest(s, token), verifyTrpc(s, token)]);
     expect(replies.filter(succeeded)).toHaveLength(1);
     expect(replies.filter((r) => r.cookie !== null)).toHaveLength(1);
@@ -53,7 +49,7 @@ describe('magic-link races', () => {
     s = await startTestServer();
     await signUp(s, 'again@example.com', 'again-ws');
     for (let round = 1; round <= 5; round++) {
-      const token = await linkFor(s, '/v1/auth/login', { email: 'again@example.com' });
+      const token = await loginToken(s, 'again@example.com');
       const replies = await Promise.all([verifyRest(s, token), verifyTrpc(s, token), verifyRest(s, token)]);
       expect(replies.filter(succeeded), `round ${round}`).toHaveLength(1);
       expect(await sessionCount(s, 'again@example.com')).toBe(1 + round);
@@ -64,7 +60,7 @@ describe('magic-link races', () => {
     s = await startTestServer();
     await signUp(s, 'many@example.com', 'many-ws');
     const tokens = [];
-    for (let i = 0; i < 3; i++) tokens.push(await linkFor(s, '/v1/auth/login', { email: 'many@example.com' }));
+    for (let i = 0; i < 3; i++) tokens.push(await loginToken(s, 'many@example.com'));
     const replies = await Promise.all(tokens.map((t, i) => (i === 1 ? verifyTrpc(s!, t) : verifyRest(s!, t))));
     expect(replies.filter(succeeded)).toHaveLength(1);
     expect(await sessionCount(s, 'many@example.com')).toBe(2);
