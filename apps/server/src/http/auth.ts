@@ -36,6 +36,18 @@ export function createGuards(core: Core, config: Config) {
     next();
   };
 
+  /**
+   * The REST verify link signs a browser in with a GET, so a page on another site could navigate a
+   * victim there with the attacker's own token (login CSRF). Browsers say where a navigation came
+   * from; only same-origin and direct ones (typed, bookmarked: `none`) are let through. Scripts send
+   * no Sec-Fetch-Site and pass; the SPA verifies through the Origin-checked tRPC mutation.
+   */
+  const noCrossSiteNavigation: RequestHandler = (req, _res, next) => {
+    const site = req.get('sec-fetch-site');
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new AppError('cross_site_request');
+    next();
+  };
+
   const requireSession: RequestHandler = async (req, res, next) => {
     res.locals.principal = await session(req, res);
     next();
@@ -58,7 +70,7 @@ export function createGuards(core: Core, config: Config) {
     next();
   };
 
-  return { sameOrigin, requireSession, requireKeyOrSession };
+  return { sameOrigin, noCrossSiteNavigation, requireSession, requireKeyOrSession };
 }
 
 export type Guards = ReturnType<typeof createGuards>;

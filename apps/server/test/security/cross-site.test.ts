@@ -90,6 +90,21 @@ describe('cross-site sign-in (login CSRF) over tRPC', () => {
   });
 });
 
+describe('cross-site sign-in (login CSRF) over the REST GET link', () => {
+  it('a navigation from another site to /v1/auth/verify is refused and does not burn the link; direct and same-origin ones work', async () => {
+    for (const site of ['cross-site', 'same-site']) {
+      const token = await loginToken(s, t.user.email);
+      const refused = await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(token)}`, { headers: { 'sec-fetch-site': site } });
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('cross_site_request');
+      expect(refused.cookie).toBeNull();
+      const direct = await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(token)}`, { headers: { 'sec-fetch-site': site === 'cross-site' ? 'none' : 'same-origin' } });
+      expect(direct.status).toBe(200);
+      expect(direct.cookie).not.toBeNull();
+    }
+  });
+});
+
 describe('around the Origin check', () => {
   it('our own Origin, and no Origin at all (curl), pass', async () => {
     const own = await call(s, 'POST', '/v1/agents', { cookie: t.cookie, headers: { origin: s.url }, body: { name: 'same-origin' } });

@@ -11,5 +11,5 @@ export type ReactQueryOptions = inferReactQueryProcedureOptions<AppRouter>;
 
 /** Same origin: the session cookie rides along, no header needed. */
 export function createTrpcClient() {
-  return trpc.createClient({ links: [httpBatchLink({ url: '/trpc' })] });
+  return trpc.createClient({ links: [httpBatchLink({ url: '/trpc', maxItems: 20 })] });
 }

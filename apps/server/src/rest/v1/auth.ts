@@ -20,7 +20,7 @@ export function authRoutes(core: Core, config: Config, guards: Guards): Router {
     res.json({ success: true, message: 'Login link sent to your email' });
   });
 
-  r.get('/verify', async (req, res) => {
+  r.get('/verify', guards.noCrossSiteNavigation, async (req, res) => {
     const { token } = parse(verifyInput, { token: req.query.token });
     const signedIn = await core.auth.verify(token, requestMeta(req));
     setSessionCookie(res, signedIn.sessionToken, signedIn.maxAgeSeconds, config.secureCookies);
