@@ -345,15 +345,17 @@ export function createApiKeysService(deps: ApiKeysDeps) {
     return { principal: { kind: 'api_key', keyId: key.id, workspaceId: key.workspaceId }, rateLimit };
   }
 
-  /** Writes the coalesced last-use values in one transaction. */
+  const setLastUse = compileOnce((at: string, ip: string, id: string) =>
+    db.updateTable('api_keys').set({ last_used_at: at, last_used_ip: ip }).where('id', '=', id),
+  );
+
+  /** Writes the coalesced last-use values in one transaction (one row per key used since the last flush). */
   async function flushUsage(): Promise<number> {
     const batch = usage.take();
     if (batch.size === 0) return 0;
     try {
       await db.transaction().execute(async (trx) => {
-        for (const [id, u] of batch) {
-          await trx.updateTable('api_keys').set({ last_used_at: iso(new Date(u.at)), last_used_ip: normalizeIp(u.ip) }).where('id', '=', id).execute();
-        }
+        for (const [id, u] of batch) await trx.executeQuery(setLastUse(iso(new Date(u.at)), normalizeIp(u.ip), id));
       });
       flushes++;
     } catch (err) {

@@ -291,12 +291,14 @@ export function createAuthService(deps: AuthDeps) {
     });
   }
 
+  const setSessionUse = compileOnce((at: string, id: string) => db.updateTable('sessions').set({ last_used_at: at }).where('id', '=', id));
+
   async function flushUsage(): Promise<void> {
     const batch = sessionUse.take();
     if (batch.size === 0) return;
     try {
       await db.transaction().execute(async (trx) => {
-        for (const [id, at] of batch) await trx.updateTable('sessions').set({ last_used_at: at }).where('id', '=', id).execute();
+        for (const [id, at] of batch) await trx.executeQuery(setSessionUse(at, id));
       });
     } catch (err) {
       sessionUse.restore(batch);
