@@ -1,5 +1,6 @@
 // Measurements taken from outside the server: database commits from its WAL file, and the SPA's JS size.
 import { existsSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -33,6 +34,33 @@ export function walState(dbFile) {
 export function commitsBetween(before, after) {
   if (before.salt === after.salt) return { commits: after.commits - before.commits, frames: after.frames - before.frames, restarted: false };
   return { commits: after.commits, frames: after.frames, restarted: true };
+}
+
+/**
+ * Polls `PRAGMA data_version` on a connection of our own: it changes whenever another connection
+ * commits (and may change once more when a checkpoint restarts the WAL). Counts the polls that saw a
+ * change, so two commits closer together than `everyMs` count once. For when walState cannot count:
+ * a run that writes enough pages to trigger a checkpoint restarts the WAL.
+ */
+export function watchCommits(dbFile, everyMs = 50) {
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  const version = () => db.pragma('data_version', { simple: true });
+  let last = version();
+  let changes = 0;
+  const poll = () => {
+    const v = version();
+    if (v !== last) changes++;
+    last = v;
+  };
+  const timer = setInterval(poll, everyMs);
+  return () => {
+    if (db.open) {
+      clearInterval(timer);
+      poll();
+      db.close();
+    }
+    return changes;
+  };
 }
 
 /** The JS a first visit loads: index.html's module scripts and modulepreloads, raw and gzipped. Null without a build. */

@@ -8,22 +8,27 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createKeyAndAgent, probe, signUp } from './account.mjs';
 import { malformedKeys, numberedKey, randomSeed } from './keys.mjs';
-import { commitsBetween, spaInitialJs, walState } from './measure.mjs';
+import { commitsBetween, spaInitialJs, walState, watchCommits } from './measure.mjs';
 import { NODE_FLAGS, cpuMsOf, startServer } from './processes.mjs';
 import { seedKeys } from './seed.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const WORK = join(ROOT, '.bench');
-const SERVER = join(ROOT, 'apps/server/dist/main.js');
+/** Another build can be measured against the same ceiling, e.g. an older commit's dist/main.js. */
+const SERVER = process.env.BENCH_SERVER ?? join(ROOT, 'apps/server/dist/main.js');
+/** Optional: another build run as a second scenario 2 in the same rounds, for a fair before/after. */
+const BASELINE = process.env.BENCH_BASELINE;
 const BARE = join(ROOT, 'scripts/bench/bare-server.mjs');
 const WEB_DIST = join(ROOT, 'apps/web/dist');
 
 const CONNECTIONS = 50;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const ROUND_S = Number(process.env.BENCH_DURATION ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const ROUND_S = Number(process.env.BENCH_DURATION ?? 2);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 2);
 const SOAK_S = Number(process.env.BENCH_SOAK ?? 15);
 const LARGE_KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
+/** Scenario 3b's distinct keys, all from the seeded million. */
+const ROTATED_KEYS = Math.min(5000, Math.floor(LARGE_KEYS / 10));
 /** The server's usage flush interval (core's default). */
 const FLUSH_MS = 1000;
 /** High enough that the bench's keys are never refused with 429. */
@@ -63,27 +68,32 @@ async function prepareAccount(dbFile) {
 /** The million-key database, built once (migrated by the server, then filled directly) and kept under .bench/. */
 async function ensureLargeDb() {
   const marker = join(LARGE_DIR, 'seeded.json');
-  if (existsSync(marker) && existsSync(LARGE_DB)) return JSON.parse(readFileSync(marker, 'utf8'));
+  if (existsSync(marker) && existsSync(LARGE_DB)) {
+    const info = JSON.parse(readFileSync(marker, 'utf8'));
+    if (info.seed) return info;
+  }
   const tmp = `${LARGE_DIR}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const migrate = await startServer(SERVER, appEnv(join(tmp, 'pc.db')));
   await migrate.stop();
   log(`seeding ${LARGE_KEYS.toLocaleString('en')} keys (once; kept in ${LARGE_DIR})`);
-  const seconds = seedKeys(join(tmp, 'pc.db'), LARGE_KEYS, randomSeed(6));
-  const info = { keys: LARGE_KEYS, seedSeconds: Math.round(seconds * 10) / 10, at: new Date().toISOString() };
+  const seed = randomSeed(6);
+  const seconds = seedKeys(join(tmp, 'pc.db'), LARGE_KEYS, seed);
+  // The seed lets later runs present the seeded keys themselves (scenario 3b).
+  const info = { keys: LARGE_KEYS, seed, seedSeconds: Math.round(seconds * 10) / 10, at: new Date().toISOString() };
   writeFileSync(join(tmp, 'seeded.json'), JSON.stringify(info, null, 2));
   rmSync(LARGE_DIR, { recursive: true, force: true });
   renameSync(tmp, LARGE_DIR);
   return info;
 }
 
-/** Its own copy of the small database, so that each server's WAL counts only its own writes. */
-function copyOfSmall(id) {
-  const file = join(WORK, 'small', `pc-${id}.db`);
-  copyFileSync(SMALL_DB, file);
-  if (existsSync(`${SMALL_DB}-wal`)) copyFileSync(`${SMALL_DB}-wal`, `${file}-wal`);
-  return file;
+/** A copy of a closed database (and its WAL, if one was left), so that each server's WAL counts only its own writes. */
+function copyDb(from, to) {
+  copyFileSync(from, to);
+  if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${to}-wal`);
+  else rmSync(`${to}-wal`, { force: true });
+  return to;
 }
 
 /** Starts a scenario's server and checks that one request answers what the scenario expects. */
@@ -128,6 +138,9 @@ function summarise(s) {
   };
 }
 
+/** The exact WAL count, unless a checkpoint restarted the WAL: then the data_version count. */
+const commitCount = (w) => (w.restarted ? String(w.polled) : String(w.commits));
+
 function printTable(rows, ceiling) {
   const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS', 'vs 1', 'CPU µs/req', 'db commits', 'answers'];
   const body = rows.map((r) => [
@@ -138,7 +151,7 @@ function printTable(rows, ceiling) {
     `${r.peakMb.toFixed(0)} MB`,
     (r.rps / ceiling.rps).toFixed(2),
     r.cpuUsPerReq.toFixed(0),
-    r.writes ? `${r.writes.commits}${r.writes.restarted ? '+' : ''}` : '-',
+    r.writes ? commitCount(r.writes) : '-',
     r.codes,
   ]);
   const left = (i) => i === 0 || i === head.length - 1;
@@ -162,14 +175,31 @@ async function main() {
 
   const runSeed = randomSeed(8);
   let unknownSent = 0;
+  let rotated = 0;
+  // 3b's server writes the last use of thousands of keys: its own copy keeps scenario 3's WAL count its own.
+  const largeCopy = copyDb(LARGE_DB, join(LARGE_DIR, 'pc-3b.db'));
   const app = (id) => {
-    const dbFile = id === '3' ? LARGE_DB : copyOfSmall(id);
+    const dbFile = id === '3' ? LARGE_DB : id === '3b' ? largeCopy : copyDb(SMALL_DB, join(WORK, 'small', `pc-${id}.db`));
     return { id, script: SERVER, env: appEnv(dbFile), dbFile, path: '/v1/agents', expect: 200 };
   };
   const definitions = [
     { id: '1', name: '1 bare Express 5 route (ceiling)', script: BARE, env: { PORT: '0' }, path: '/bare', expect: 200 },
     { ...app('2'), name: '2 GET /v1/agents, API key', headers: { 'x-api-key': small.key } },
     { ...app('3'), name: `3 same, ${(seeded.keys / 1e6).toLocaleString('en')}M keys in the db`, headers: { 'x-api-key': large.key } },
+    {
+      ...app('3b'),
+      name: `3b ${(seeded.keys / 1e6).toLocaleString('en')}M keys, ${ROTATED_KEYS.toLocaleString('en')} of them in turn`,
+      // Seeded keys without ranges (every tenth has some): the warm-up caches them all, the rounds hit
+      // the cache, and each flush writes the last use of every key used in that second.
+      requests: [
+        {
+          method: 'GET',
+          path: '/v1/agents',
+          headers: { 'x-api-key': numberedKey(seeded.seed, 1) },
+          setupRequest: (req) => ({ ...req, headers: { 'x-api-key': numberedKey(seeded.seed, 10 * (rotated++ % ROTATED_KEYS) + 1) } }),
+        },
+      ],
+    },
     {
       ...app('4a'),
       name: '4a flood: malformed keys',
@@ -192,6 +222,9 @@ async function main() {
     },
     { ...app('5'), name: '5 tRPC agents.list, session cookie', path: '/trpc/agents.list', headers: { cookie: `session=${small.cookie}` } },
   ];
+  if (BASELINE) {
+    definitions.splice(2, 0, { ...app('2b'), script: BASELINE, name: '2 again, BENCH_BASELINE build', headers: { 'x-api-key': small.key } });
+  }
 
   log('starting one server per scenario');
   const scenarios = [];
@@ -202,7 +235,11 @@ async function main() {
       await load(s, WARMUP_S);
     }
     await sleep(FLUSH_MS * 1.2);
-    for (const s of scenarios) if (s.dbFile) s.walBefore = walState(s.dbFile);
+    for (const s of scenarios) {
+      if (!s.dbFile) continue;
+      s.walBefore = walState(s.dbFile);
+      s.stopWatching = watchCommits(s.dbFile);
+    }
 
     for (let round = 1; round <= ROUNDS; round++) {
       log(`round ${round}/${ROUNDS}: ${ROUND_S} s per scenario, ${CONNECTIONS} connections`);
@@ -225,10 +262,11 @@ async function main() {
     // One more flush interval, so the last batch of usage is counted too.
     await sleep(FLUSH_MS * 1.2);
     for (const s of scenarios) {
-      if (s.dbFile) s.writes = commitsBetween(s.walBefore, walState(s.dbFile));
+      if (s.dbFile) s.writes = { ...commitsBetween(s.walBefore, walState(s.dbFile)), polled: s.stopWatching() };
       s.peakKb = s.server.memory()?.peakKb ?? 0;
     }
   } finally {
+    for (const s of scenarios) s.stopWatching?.();
     await Promise.all(scenarios.map((s) => s.server.stop()));
   }
 
@@ -246,15 +284,23 @@ async function main() {
   const mb = (kb) => `${(kb / 1024).toFixed(0)}`;
   console.log('');
   console.log(`ratio 2/1: ${ratio(byId['2'])} (target ≥ 0.85)   ratio 3/1: ${ratio(byId['3'])}   3 vs 2: ${pct(byId['3'].rps / byId['2'].rps - 1)} (target within 5 %)`);
+  console.log(`ratio 3b/1: ${ratio(byId['3b'])}   3b vs 2: ${pct(byId['3b'].rps / byId['2'].rps - 1)}`);
   console.log(`p99 of 2: ${byId['2'].p99} ms (target ≤ 5 ms)`);
+  if (byId['2b']) {
+    const [now, before] = [byId['2'], byId['2b']];
+    console.log(
+      `this build vs BENCH_BASELINE for scenario 2: ${pct(now.rps / before.rps - 1)} req/s, CPU per request ${now.cpuUsPerReq.toFixed(0)} vs ${before.cpuUsPerReq.toFixed(0)} µs,` +
+        ` start-up ${now.server.startMs.toFixed(0)} vs ${before.server.startMs.toFixed(0)} ms`,
+    );
+  }
   // Less sensitive to other load on the machine than req/s: what one request costs the server process.
   console.log(`server CPU per request, 2 vs 1: ${(byId['2'].cpuUsPerReq / ceiling.cpuUsPerReq).toFixed(2)}×; 3 vs 1: ${(byId['3'].cpuUsPerReq / ceiling.cpuUsPerReq).toFixed(2)}×`);
   // Each round's load touches at most ceil(seconds) + 1 flush intervals (the last batch is written after it ends).
   const intervals = ROUNDS * (Math.ceil((ROUND_S * 1000) / FLUSH_MS) + 1);
-  for (const id of ['2', '3']) {
+  for (const id of ['2', '3', '3b']) {
     const r = byId[id];
     console.log(
-      `db commits, scenario ${id}: ${r.writes.commits} for ${r.total.toLocaleString('en')} authenticated requests` +
+      `db commits, scenario ${id}: ${commitCount(r.writes)}${r.writes.restarted ? ' (data_version; a checkpoint restarted the WAL)' : ''} for ${r.total.toLocaleString('en')} authenticated requests` +
         ` (${loadedSeconds} s of load spanning at most ${intervals} flush intervals of ${FLUSH_MS} ms; target ≤ 1 commit per interval)`,
     );
   }
@@ -267,7 +313,7 @@ async function main() {
       ` ${flood.soak.keys.toLocaleString('en')} new keys ${mb(Math.min(...soak))}–${mb(Math.max(...soak))} MB` +
       ` (second half ${mb(Math.min(...half))}–${mb(Math.max(...half))} MB); peak ${flood.peakMb.toFixed(0)} MB vs ${byId['2'].peakMb.toFixed(0)} MB for scenario 2`,
   );
-  const starts = rows.filter((r) => r.id !== '1').map((r) => r.server.startMs);
+  const starts = rows.filter((r) => r.id !== '1' && r.id !== '2b').map((r) => r.server.startMs);
   const sorted = [...starts].sort((a, b) => a - b);
   console.log(
     `start-up to ready with an existing database (spawn → "listening"): median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms,` +
