@@ -211,12 +211,12 @@ export function createAuthService(deps: AuthDeps) {
     return { result, sessionToken, maxAgeSeconds: SESSION_TTL_MS / 1000 };
   }
 
-  /** The session behind a cookie value, or null. Extends it (sliding) once past half its life. */
   // Every SPA request looks its session up: compiled once, not per request.
   const sessionByHash = compileOnce((tokenHash: string) =>
     db.selectFrom('sessions').select(['id', 'user_id', 'workspace_id', 'expires_at']).where('token_hash', '=', tokenHash),
   );
 
+  /** The session behind a cookie value, or null. Extends it (sliding) once past half its life. */
   async function authenticateSession(token: string): Promise<AuthenticatedSession | null> {
     if (token.length === 0 || token.length > 200) return null;
     const row = (await db.executeQuery(sessionByHash(sha256Hex(token)))).rows[0];
