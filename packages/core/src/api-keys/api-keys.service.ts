@@ -91,15 +91,11 @@ export function createApiKeysService(deps: ApiKeysDeps) {
   function checkExpiry(expiresAt: string | undefined, now: Date): string | null {
     if (expiresAt === undefined) return null;
     const at = new Date(expiresAt);
-    const path = [{ path: 'expiresAt', message: '' }];
-    if (at.getTime() <= now.getTime()) {
-      throw new AppError('invalid_request', 'expiresAt must be in the future.', { details: [{ ...path[0]!, message: 'Must be in the future.' }] });
-    }
-    if (at.getTime() > now.getTime() + MAX_KEY_LIFETIME_DAYS * DAY_MS) {
-      throw new AppError('invalid_request', `expiresAt must be at most ${MAX_KEY_LIFETIME_DAYS} days ahead.`, {
-        details: [{ ...path[0]!, message: `Must be at most ${MAX_KEY_LIFETIME_DAYS} days ahead.` }],
-      });
-    }
+    const refuse = (message: string) => {
+      throw new AppError('invalid_request', `expiresAt: ${message}`, { details: [{ path: 'expiresAt', message }] });
+    };
+    if (at.getTime() <= now.getTime()) refuse('Must be in the future.');
+    if (at.getTime() > now.getTime() + MAX_KEY_LIFETIME_DAYS * DAY_MS) refuse(`Must be at most ${MAX_KEY_LIFETIME_DAYS} days ahead.`);
     return iso(at);
   }
 

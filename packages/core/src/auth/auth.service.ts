@@ -53,7 +53,7 @@ export interface AuthenticatedSession {
 }
 
 export function createAuthService(deps: AuthDeps) {
-  const { db, clock, random, logger, mailer, queue, audit, limits } = deps;
+  const { db, clock, random, mailer, queue, audit, limits } = deps;
   const perMinute = new FixedWindowLimiter(clock, 60_000);
   const perEmail = new FixedWindowLimiter(clock, 15 * 60_000);
   const sessionUse = new UsageBuffer<string>();
@@ -314,7 +314,6 @@ export function createAuthService(deps: AuthDeps) {
     await db.deleteFrom('sessions').where('expires_at', '<=', nowIso).execute();
   }
 
-  void logger;
   return { register, login, verify, authenticateSession, me, logout, listSessions, revokeSession, flushUsage, sweepExpired };
 }
 
