@@ -26,7 +26,11 @@ function parseTrustProxy(v: string | undefined): boolean | number | string {
 const schema = z.object({
   PORT: intFrom('PORT', 3000, 0, 65535),
   HOST: z.string().default('127.0.0.1'),
-  DATABASE_URL: z.string().default('file:./data/private-connect.db'),
+  DATABASE_URL: z
+    .string()
+    .default('file:./data/private-connect.db')
+    .refine((v) => !/^postgres(ql)?:\/\//.test(v) || URL.canParse(v), { message: 'DATABASE_URL: not a valid postgres:// URL.' }),
+  DATABASE_POOL_MAX: intFrom('DATABASE_POOL_MAX', 10, 1, 1000),
   PUBLIC_URL: z.string().optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Private Connect <no-reply@localhost>'),
@@ -39,6 +43,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  /** PostgreSQL: connections per instance. */
+  databasePoolMax: number;
   /** Origin only, no trailing slash. */
   publicUrl: string;
   secureCookies: boolean;
@@ -70,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultWebDist: string): Conf
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     publicUrl: url.origin,
     secureCookies: url.protocol === 'https:',
     smtpUrl: e.SMTP_URL && e.SMTP_URL.trim() !== '' ? e.SMTP_URL : null,

@@ -1,7 +1,7 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore, createOutboxMailer, createSmtpMailer } from '@pc/core';
-import { createDb, migrateToLatest } from '@pc/db';
+import { acquireServerLock, createDb, migrateToLatest } from '@pc/db';
 import { createApp } from './app.js';
 import { loadConfig } from './env.js';
 import { createConsoleLogger } from './logger.js';
@@ -12,13 +12,18 @@ const logger = createConsoleLogger();
 async function main(): Promise<void> {
   const started = performance.now();
   const config = loadConfig(process.env, join(here, '../../web/dist'));
-  const { db, path } = createDb(config.databaseUrl);
-  await migrateToLatest(db);
+  const store = createDb(config.databaseUrl, {
+    poolMax: config.databasePoolMax,
+    onError: (err) => logger.warn('database connection lost; it is re-opened on demand', { error: err.message }),
+  });
+  // SQLite serves one process: a second server on the same file is refused before it touches it.
+  const lock = store.path !== null ? acquireServerLock(store.path) : null;
+  await migrateToLatest(store);
   const mailer = config.smtpUrl
     ? createSmtpMailer(config.smtpUrl, config.mailFrom)
-    : createOutboxMailer(join(dirname(path), 'outbox'), config.mailFrom, logger);
-  const core = createCore({ db, mailer, publicUrl: config.publicUrl, rateLimitPerMinute: config.rateLimitPerMinute, logger });
-  core.start();
+    : createOutboxMailer(join(store.path !== null ? dirname(store.path) : resolve('data'), 'outbox'), config.mailFrom, logger);
+  const core = createCore({ store, mailer, publicUrl: config.publicUrl, rateLimitPerMinute: config.rateLimitPerMinute, logger });
+  await core.start();
   const app = createApp({ core, config, logger });
 
   const server = app.listen(config.port, config.host, () => {
@@ -26,7 +31,8 @@ async function main(): Promise<void> {
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     logger.info(`listening on http://${config.host}:${port}`, {
       publicUrl: config.publicUrl,
-      database: path,
+      database: store.location,
+      instance: core.instanceId,
       mail: config.smtpUrl ? 'smtp' : 'outbox (SMTP_URL unset: links are printed here)',
       readyMs: Math.round(performance.now() - started),
     });
@@ -49,7 +55,8 @@ async function main(): Promise<void> {
     server.close(async () => {
       try {
         await core.stop();
-        await db.destroy();
+        await store.close();
+        lock?.release();
         logger.info('stopped cleanly');
         process.exit(0);
       } catch (err) {

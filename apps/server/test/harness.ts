@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import { type AuthLimits, type Clock, type Core, type Logger, createCore, createSmtpMailer } from '@pc/core';
-import { type DbHandle, createDb, migrateToLatest } from '@pc/db';
+import { type DbHandle, createDb } from '@pc/db';
+import { type TestDatabase, createTestDatabase } from '@pc/db/testing';
 import { SMTPServer } from 'smtp-server';
 import { createApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/env.js';
@@ -73,8 +74,10 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   clock?: Clock;
   authLimits?: Partial<AuthLimits>;
-  /** Reuse a database file (e.g. to restart on the same data). */
+  /** Reuse a directory (e.g. to restart on the same data). */
   dbDir?: string;
+  /** Reuse a database (restart on the same data); by default a fresh one on the test store. */
+  database?: TestDatabase;
   logger?: Logger;
   usageFlushMs?: number;
   /** Listen address (default 127.0.0.1); `::` also accepts IPv4 clients as IPv4-mapped IPv6 (`::ffff:127.0.0.1`). */
@@ -87,6 +90,7 @@ export interface TestServer {
   config: Config;
   handle: DbHandle;
   dbDir: string;
+  database: TestDatabase;
   sink: SmtpSink;
   /** Stops like SIGTERM does: drain, flush coalesced writes, close the database. */
   stop(): Promise<void>;
@@ -98,25 +102,25 @@ export interface TestServer {
 
 const quietLogger: Logger = { info() {}, warn() {}, error() {} };
 
-/** The real app on an ephemeral port, with a temp SQLite file and a real SMTP sink. */
+/** The real app on an ephemeral port, with a fresh database of the test store (SQLite or PostgreSQL) and a real SMTP sink. */
 export async function startTestServer(opts: TestServerOptions = {}, existingSink?: SmtpSink): Promise<TestServer> {
   const sink = existingSink ?? (await startSmtpSink());
   const dbDir = opts.dbDir ?? mkdtempSync(join(tmpdir(), 'pc-server-test-'));
+  const database = opts.database ?? (await createTestDatabase());
   const logger = opts.logger ?? quietLogger;
   // The port is only known after listen; PUBLIC_URL is fixed up below for the Origin check and links.
   const config0 = loadConfig(
-    { DATABASE_URL: `file:${join(dbDir, 'test.db')}`, SMTP_URL: sink.url, PORT: '0', WEB_DIST: join(dbDir, 'no-web'), ...opts.env },
+    { DATABASE_URL: database.url, SMTP_URL: sink.url, PORT: '0', WEB_DIST: join(dbDir, 'no-web'), ...opts.env },
     join(dbDir, 'no-web'),
   );
-  const handle = createDb(config0.databaseUrl);
-  await migrateToLatest(handle.db);
+  const handle = createDb(config0.databaseUrl, { poolMax: config0.databasePoolMax });
   // Listen first: the port must be known before PUBLIC_URL (links, Origin check) is.
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, opts.host ?? '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config: Config = { ...config0, publicUrl: opts.env?.PUBLIC_URL ? config0.publicUrl : url };
   const core = createCore({
-    db: handle.db,
+    store: handle,
     // Pooled: smtp-server greets each new connection only after 100 ms, so a connection per mail slows every test.
     mailer: createSmtpMailer(`${sink.url}?pool=true`, config.mailFrom),
     publicUrl: config.publicUrl,
@@ -127,7 +131,7 @@ export async function startTestServer(opts: TestServerOptions = {}, existingSink
     usageFlushMs: opts.usageFlushMs ?? 200,
   });
   server.on('request', createApp({ core, config, logger }));
-  core.start();
+  await core.start();
 
   let stopped = false;
   const stop = async () => {
@@ -138,7 +142,7 @@ export async function startTestServer(opts: TestServerOptions = {}, existingSink
       server.closeAllConnections();
     });
     await core.stop();
-    await handle.db.destroy();
+    await handle.close();
   };
   return {
     url,
@@ -146,15 +150,17 @@ export async function startTestServer(opts: TestServerOptions = {}, existingSink
     config,
     handle,
     dbDir,
+    database,
     sink,
     stop,
     restart: async () => {
       await stop();
-      return startTestServer({ ...opts, dbDir }, sink);
+      return startTestServer({ ...opts, dbDir, database }, sink);
     },
     close: async () => {
       await stop();
       await sink.close();
+      await database.drop();
       rmSync(dbDir, { recursive: true, force: true });
     },
   };

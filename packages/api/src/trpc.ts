@@ -1,4 +1,4 @@
-import { AppError, type ErrorCode, type Principal, type SessionPrincipal, isCrossSite } from '@pc/core';
+import { AppError, type ErrorCode, type Principal, type SessionPrincipal, isCrossSite, toAppError } from '@pc/core';
 import { TRPCError, initTRPC } from '@trpc/server';
 import { ZodError } from 'zod';
 import { MAX_INPUT_DEPTH, exceedsInputDepth, issuesToDetails } from '@pc/contract';
@@ -34,13 +34,11 @@ const t = initTRPC.context<ApiContext>().create({
   },
 });
 
-/** Core throws AppError; here it becomes a TRPCError with the code from the one table. */
+/** Core throws AppError (and the store may be down); here it becomes a TRPCError with the code from the one table. */
 const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const e = result.error.cause;
-    throw new TRPCError({ code: e.trpcCode, message: e.message, cause: e });
-  }
+  const e = result.ok ? null : toAppError(result.error.cause);
+  if (e) throw new TRPCError({ code: e.trpcCode, message: e.message, cause: e });
   return result;
 });
 

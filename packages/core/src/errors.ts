@@ -1,4 +1,5 @@
 import type { IssueDetail } from '@pc/contract';
+import { isStoreUnavailable } from '@pc/db';
 
 export type TrpcCode =
   | 'BAD_REQUEST'
@@ -9,7 +10,8 @@ export type TrpcCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'TOO_MANY_REQUESTS'
-  | 'INTERNAL_SERVER_ERROR';
+  | 'INTERNAL_SERVER_ERROR'
+  | 'SERVICE_UNAVAILABLE';
 
 /** The one table of error codes: HTTP status, tRPC code and the default message. */
 export const ERROR_CODES = {
@@ -31,6 +33,7 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body must be application/json.' },
   rate_limited: { status: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Too many requests. Retry later.' },
   internal_error: { status: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Internal server error.' },
+  database_unavailable: { status: 503, trpc: 'SERVICE_UNAVAILABLE', message: 'The database is not answering right now; retry shortly.' },
 } as const satisfies Record<string, { status: number; trpc: TrpcCode; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -82,4 +85,14 @@ export class AppError extends Error {
 
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
+}
+
+/**
+ * The contract's error for what a transport caught: an AppError as it is, a store that cannot
+ * answer as 503 `database_unavailable` (retry after a second), anything else null (a 500).
+ */
+export function toAppError(e: unknown): AppError | null {
+  if (e instanceof AppError) return e;
+  if (isStoreUnavailable(e)) return new AppError('database_unavailable', undefined, { retryAfter: 1 });
+  return null;
 }

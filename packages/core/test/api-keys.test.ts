@@ -28,7 +28,7 @@ describe('create', () => {
     const row = await h.handle.db.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
     expect(row.key_hash).toBe(sha256Hex(created.key));
     expect(row.prefix).toBe(created.prefix);
-    const bytes = databaseBytes(h);
+    const bytes = await databaseBytes(h);
     expect(bytes).not.toContain(created.key);
     expect(bytes).toContain(row.key_hash);
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Harness, MINUTE, type SignedInUser, aliceWorkspace, closeHarnesses, count, expectAppError, meta, signIn, signUp } from './helpers.js';
+import { type Harness, MINUTE, type SignedInUser, aliceWorkspace, closeHarnesses, count, expectAppError, meta, signIn, signUp, store } from './helpers.js';
 
 let h: Harness;
 let alice: SignedInUser;
@@ -65,7 +65,12 @@ describe('audit entries', () => {
   it('are written in the same transaction as the change: no entry, no change', async () => {
     const before = { keys: await count(h, 'api_keys'), agents: await count(h, 'agents') };
     const key = await h.core.apiKeys.create(alice.principal, { name: 'k' }, m());
-    await sql`create trigger audit_down before insert on audit_logs begin select raise(abort, 'audit is down'); end`.execute(h.handle.db);
+    if (store === 'sqlite') {
+      await sql`create trigger audit_down before insert on audit_logs begin select raise(abort, 'audit is down'); end`.execute(h.handle.db);
+    } else {
+      await sql`create function audit_down() returns trigger language plpgsql as $$ begin raise exception 'audit is down'; end $$`.execute(h.handle.db);
+      await sql`create trigger audit_down before insert on audit_logs for each row execute function audit_down()`.execute(h.handle.db);
+    }
 
     await expect(h.core.apiKeys.create(alice.principal, { name: 'other' }, m())).rejects.toThrow(/audit is down/);
     await expect(h.core.agents.create(alice.principal, { name: 'a', label: null }, m())).rejects.toThrow(/audit is down/);

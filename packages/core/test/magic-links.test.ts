@@ -81,7 +81,7 @@ describe('magic links', () => {
   it('are stored hashed: the token is nowhere in the database file', async () => {
     await signUp(h, 'alice@example.com', 'acme');
     const token = await linkFor('alice@example.com');
-    const bytes = databaseBytes(h);
+    const bytes = await databaseBytes(h);
     expect(bytes).not.toContain(token);
     const row = await h.handle.db.selectFrom('magic_links').select('token_hash').where('used_at', 'is', null).executeTakeFirstOrThrow();
     expect(bytes).toContain(row.token_hash); // the search does find what is there

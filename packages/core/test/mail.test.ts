@@ -16,7 +16,7 @@ afterEach(async () => {
 async function coreWith(mailer: Mailer) {
   const handle: DbHandle = await createTestDb();
   const clock = new TestClock();
-  const core = createCore({ db: handle.db, mailer, publicUrl: PUBLIC_URL, rateLimitPerMinute: 100, clock, random: seededRandom('mail') });
+  const core = createCore({ store: handle, mailer, publicUrl: PUBLIC_URL, rateLimitPerMinute: 100, clock, random: seededRandom('mail') });
   cleanups.push(async () => {
     await core.stop();
     await handle.close();
@@ -112,7 +112,7 @@ describe('SMTP mailer', () => {
     // Port 1 on loopback refuses connections: a real failure, no mock.
     const mailer = createSmtpMailer('smtp://127.0.0.1:1', 'x@example.test');
     const core = createCore({
-      db: handle.db,
+      store: handle,
       mailer,
       publicUrl: PUBLIC_URL,
       rateLimitPerMinute: 100,

@@ -16,7 +16,7 @@ describe('sessions at rest', () => {
     const alice = await signUp(h, 'alice@example.com', 'acme');
     const row = await h.handle.db.selectFrom('sessions').select('token_hash').executeTakeFirstOrThrow();
     expect(row.token_hash).toBe(sha256Hex(alice.sessionToken));
-    const bytes = databaseBytes(h);
+    const bytes = await databaseBytes(h);
     expect(bytes).not.toContain(alice.sessionToken);
     expect(bytes).toContain(row.token_hash);
   });

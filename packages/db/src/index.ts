@@ -1,2 +1,9 @@
-export { compileOnce, createDb, createTestDb, migrateToLatest, sqlitePathFromUrl, type Db, type DbHandle } from './create-db.js';
+export { compileOnce } from './compile-once.js';
+export { createDb, migrateToLatest } from './create-db.js';
+export { isRetryableConflict, isStoreUnavailable, uniqueViolation } from './errors.js';
+export { POSTGRES_TIMEOUTS, isPostgresUrl, redactUrl } from './postgres.js';
+export type { Notifications } from './postgres-listener.js';
+export { acquireServerLock, sqlitePathFromUrl } from './sqlite.js';
+export type { Db, DbHandle, DbOptions, Dialect } from './store.js';
 export type * from './schema.js';
+export { createTestDb } from './testing/test-db.js';

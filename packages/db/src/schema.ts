@@ -69,6 +69,11 @@ export interface ApiKeysTable {
   rolled_to_id: string | null;
   /** Set the first time an expired key is presented, so `api_key.expired` is audited once. */
   expiry_recorded_at: Timestamp | null;
+  /**
+   * Set when an expired key gives its name up to a new key. Active names are unique by a partial
+   * index over keys not revoked, not rolled and not released.
+   */
+  name_released_at: Timestamp | null;
 }
 
 export interface AgentsTable {
@@ -96,6 +101,40 @@ export interface AuditLogsTable {
   created_at: Timestamp;
 }
 
+/** One row (id 1): `key_seq` numbers key changes in commit order. */
+export interface ClusterStateTable {
+  id: number;
+  key_seq: number;
+}
+
+/** Key changes other instances must apply to their caches, in commit order. */
+export interface KeyInvalidationsTable {
+  seq: number;
+  /** JSON array of SHA-256 key hashes. */
+  key_hashes: string;
+  created_at: Timestamp;
+}
+
+/** Instances that are up (PostgreSQL: unlogged), by the database's clock. */
+export interface ClusterInstancesTable {
+  id: string;
+  started_at: Timestamp;
+  seen_at_ms: number;
+}
+
+/** Requests admitted per bucket and fixed window (PostgreSQL: unlogged). */
+export interface RateLimitWindowsTable {
+  bucket: string;
+  window_start_ms: number;
+  used: number;
+}
+
+export interface ScheduledJobsTable {
+  name: string;
+  next_run_at: Timestamp;
+  claimed_by: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   workspaces: WorkspacesTable;
@@ -106,4 +145,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   agents: AgentsTable;
   audit_logs: AuditLogsTable;
+  cluster_state: ClusterStateTable;
+  key_invalidations: KeyInvalidationsTable;
+  cluster_instances: ClusterInstancesTable;
+  rate_limit_windows: RateLimitWindowsTable;
+  scheduled_jobs: ScheduledJobsTable;
 }

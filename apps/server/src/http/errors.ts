@@ -1,5 +1,5 @@
 import { type ErrorBody, issuesToDetails } from '@pc/contract';
-import { AppError, type Logger, REASON_PHRASES } from '@pc/core';
+import { AppError, type Logger, REASON_PHRASES, toAppError } from '@pc/core';
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 
@@ -18,7 +18,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const e = err as { type?: string; status?: number };
-    if (err instanceof AppError) return sendError(res, err);
+    const known = toAppError(err);
+    if (known) return sendError(res, known);
     if (err instanceof ZodError) {
       return sendError(res, new AppError('invalid_request', 'The request is invalid.', { details: issuesToDetails(err.issues) }));
     }

@@ -1,9 +1,10 @@
 import type { Agent } from '@pc/contract';
-import { type AgentsTable, type Db, compileOnce } from '@pc/db';
+import { type AgentsTable, compileOnce } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
 import { type Principal, actorOf } from '../shared/principal.js';
 import { type Clock, type RandomSource, type RequestMeta, iso, newId } from '../shared/runtime.js';
+import type { Store } from '../store/store.js';
 
 const toAgent = (r: AgentsTable): Agent => ({
   id: r.id,
@@ -13,8 +14,9 @@ const toAgent = (r: AgentsTable): Agent => ({
   lastSeenAt: r.last_seen_at,
 });
 
-export function createAgentsService(deps: { db: Db; clock: Clock; random: RandomSource; audit: AuditService }) {
-  const { db, clock, random, audit } = deps;
+export function createAgentsService(deps: { store: Store; clock: Clock; random: RandomSource; audit: AuditService }) {
+  const { store, clock, random, audit } = deps;
+  const { db } = store;
 
   // Listing is what API keys exist for: compiled once, not per request.
   const listQuery = compileOnce((workspaceId: string) =>
@@ -41,7 +43,7 @@ export function createAgentsService(deps: { db: Db; clock: Clock; random: Random
       created_at: iso(clock.now()),
       last_seen_at: null,
     };
-    await db.transaction().execute(async (trx) => {
+    await store.transaction(async (trx) => {
       await trx.insertInto('agents').values(row).execute();
       await audit.record(trx, {
         workspaceId: p.workspaceId,
@@ -56,10 +58,10 @@ export function createAgentsService(deps: { db: Db; clock: Clock; random: Random
   }
 
   async function remove(p: Principal, id: string, meta: RequestMeta): Promise<void> {
-    await db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('agents').select(['id', 'name']).where('id', '=', id).where('workspace_id', '=', p.workspaceId).executeTakeFirst();
+    await store.transaction(async (trx) => {
+      // One statement decides and deletes: of two deletions at once, one finds the row.
+      const row = await trx.deleteFrom('agents').where('id', '=', id).where('workspace_id', '=', p.workspaceId).returning('name').executeTakeFirst();
       if (!row) throw new AppError('not_found', 'Agent not found.');
-      await trx.deleteFrom('agents').where('id', '=', id).execute();
       await audit.record(trx, {
         workspaceId: p.workspaceId,
         action: 'agent.deleted',

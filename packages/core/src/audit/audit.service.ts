@@ -1,7 +1,7 @@
 import type { AuditAction, AuditLogPage } from '@pc/contract';
-import type { Db } from '@pc/db';
 import { AppError } from '../errors.js';
 import { type Clock, type Logger, type RandomSource, type RequestMeta, iso, newId } from '../shared/runtime.js';
+import type { Store, Trx } from '../store/store.js';
 
 export interface AuditEntryInput {
   workspaceId: string;
@@ -22,12 +22,12 @@ function decodeCursor(cursor: string): number {
   return Number(m[1]);
 }
 
-export function createAuditService(deps: { db: Db; clock: Clock; random: RandomSource; logger: Logger }) {
-  const { db, clock, random, logger } = deps;
+export function createAuditService(deps: { store: Store; clock: Clock; random: RandomSource; logger: Logger }) {
+  const { store, clock, random, logger } = deps;
   const lastDenial = new Map<string, number>();
 
-  /** Records an entry; pass the transaction that makes the change so both commit or neither. */
-  async function record(trx: Db, e: AuditEntryInput): Promise<void> {
+  /** Records an entry in the transaction that makes the change, so both commit or neither. */
+  async function record(trx: Trx, e: AuditEntryInput): Promise<void> {
     await trx
       .insertInto('audit_logs')
       .values({
@@ -46,7 +46,10 @@ export function createAuditService(deps: { db: Db; clock: Clock; random: RandomS
       .execute();
   }
 
-  /** Denials are recorded at most once a minute per key and action, so a flood cannot fill the disk. */
+  /**
+   * Denials are recorded at most once a minute per key and action by each instance, so a flood
+   * cannot fill the disk. They are written off the request path: a refusal never waits for a write.
+   */
   function recordDenial(keyId: string, e: AuditEntryInput): void {
     const now = clock.now().getTime();
     const mark = `${keyId}:${e.action}`;
@@ -57,11 +60,15 @@ export function createAuditService(deps: { db: Db; clock: Clock; random: RandomS
       if (lastDenial.size >= MAX_DENIAL_MARKS) lastDenial.clear();
     }
     lastDenial.set(mark, now);
-    record(db, e).catch((err: unknown) => logger.error('audit: could not record a denial', { action: e.action, error: String(err) }));
+    store.transaction((trx) => record(trx, e)).catch((err: unknown) => logger.error('audit: could not record a denial', { action: e.action, error: String(err) }));
   }
 
+  /**
+   * Newest first by `seq`. A cursor is a position, not a row: entries written while someone pages
+   * never make a page repeat or skip an entry that was there when the first page was read.
+   */
   async function list(workspaceId: string, q: { limit: number; cursor?: string | undefined; action?: AuditAction | undefined }): Promise<AuditLogPage> {
-    let query = db.selectFrom('audit_logs').selectAll().where('workspace_id', '=', workspaceId);
+    let query = store.db.selectFrom('audit_logs').selectAll().where('workspace_id', '=', workspaceId);
     if (q.action) query = query.where('action', '=', q.action);
     if (q.cursor) query = query.where('seq', '<', decodeCursor(q.cursor));
     const rows = await query.orderBy('seq', 'desc').limit(q.limit + 1).execute();

@@ -8,10 +8,29 @@ export interface RateLimitDecision extends RateLimitState {
 }
 
 /**
- * Fixed-window counters in memory, one per key. Expired windows are swept as the map grows,
- * so memory is bounded by the number of keys active within one window.
+ * Fixed windows aligned to the clock (every instance agrees on when a window starts), counted per
+ * bucket: an API key, a client IP, an e-mail address. A decision is synchronous when it needs no
+ * I/O, so the key check's hot path does not pay for a promise it does not need.
  */
-export class FixedWindowLimiter {
+export interface RateLimiter {
+  consume(bucket: string, limit: number): RateLimitDecision | Promise<RateLimitDecision>;
+}
+
+/** Where a window stands at `now`. */
+export function windowAt(now: number, windowMs: number): { start: number; resetSeconds: number } {
+  const start = now - (now % windowMs);
+  return { start, resetSeconds: Math.max(1, Math.ceil((start + windowMs - now) / 1000)) };
+}
+
+export function decide(allowed: boolean, limit: number, remaining: number, resetSeconds: number): RateLimitDecision {
+  return { allowed, limit, remaining: allowed ? remaining : 0, resetSeconds, retryAfter: allowed ? 0 : resetSeconds };
+}
+
+/**
+ * Counters in this process's memory, for the one-process SQLite store. Expired windows are swept
+ * as the map grows, so memory is bounded by the buckets active within one window.
+ */
+export class FixedWindowLimiter implements RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
   private lastSweep = 0;
 
@@ -20,25 +39,18 @@ export class FixedWindowLimiter {
     private readonly windowMs: number,
   ) {}
 
-  consume(key: string, limit: number): RateLimitDecision {
+  consume(bucket: string, limit: number): RateLimitDecision {
     const now = this.clock.now().getTime();
     this.sweep(now);
-    let w = this.windows.get(key);
-    if (!w || now - w.start >= this.windowMs) {
-      w = { start: now, count: 0 };
-      this.windows.set(key, w);
+    const { start, resetSeconds } = windowAt(now, this.windowMs);
+    let w = this.windows.get(bucket);
+    if (!w || w.start !== start) {
+      w = { start, count: 0 };
+      this.windows.set(bucket, w);
     }
-    const resetSeconds = Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000));
-    if (w.count >= limit) {
-      return { allowed: false, limit, remaining: 0, resetSeconds, retryAfter: resetSeconds };
-    }
+    if (w.count >= limit) return decide(false, limit, 0, resetSeconds);
     w.count++;
-    return { allowed: true, limit, remaining: limit - w.count, resetSeconds, retryAfter: 0 };
-  }
-
-  /** Forget a key's window (e.g. when the key is deleted). */
-  reset(key: string): void {
-    this.windows.delete(key);
+    return decide(true, limit, limit - w.count, resetSeconds);
   }
 
   get size(): number {
@@ -48,6 +60,7 @@ export class FixedWindowLimiter {
   private sweep(now: number): void {
     if (now - this.lastSweep < this.windowMs) return;
     this.lastSweep = now;
-    for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
+    const { start } = windowAt(now, this.windowMs);
+    for (const [k, w] of this.windows) if (w.start !== start) this.windows.delete(k);
   }
 }

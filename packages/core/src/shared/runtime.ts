@@ -25,7 +25,7 @@ export function randomBase62(random: RandomSource, length: number): string {
   return out;
 }
 
-export type IdPrefix = 'user' | 'ws' | 'key' | 'agt' | 'ses' | 'ml' | 'reg' | 'aud';
+export type IdPrefix = 'user' | 'ws' | 'key' | 'agt' | 'ses' | 'ml' | 'reg' | 'aud' | 'inst';
 
 export function newId(random: RandomSource, prefix: IdPrefix): string {
   return `${prefix}_${randomBase62(random, 20)}`;

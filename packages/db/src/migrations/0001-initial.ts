@@ -1,6 +1,9 @@
 import { type Kysely, sql } from 'kysely';
+import { isPostgres } from './dialect.js';
 
-// Frozen: migrations never import application code and never change once released.
+// Frozen: migrations never import application code and never change once released. The one
+// later edit: PostgreSQL (which had never run it) gets an identity column where SQLite keeps its
+// `integer primary key autoincrement`; what SQLite runs is unchanged.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('users')
@@ -95,7 +98,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('audit_logs')
-    .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('seq', isPostgres(db) ? 'bigint' : 'integer', (c) =>
+      isPostgres(db) ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement(),
+    )
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
     .addColumn('action', 'text', (c) => c.notNull())

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-scale-out.js';
 
 // A static list: bundlers cannot lose a migration that is imported by name.
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-scale-out': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,76 @@
+import { type ApiKeysTable, compileOnce } from '@pc/db';
+import type { Store, Trx } from '../store/store.js';
+
+export type KeyRow = Pick<
+  ApiKeysTable,
+  'id' | 'name' | 'prefix' | 'allowed_ip_ranges' | 'created_at' | 'last_used_at' | 'last_used_ip' | 'revoked_at' | 'expires_at' | 'rolled_to_id'
+>;
+
+const COLUMNS = ['id', 'name', 'prefix', 'allowed_ip_ranges', 'created_at', 'last_used_at', 'last_used_ip', 'revoked_at', 'expires_at', 'rolled_to_id'] as const;
+
+/** The SQL of API keys; services decide, this only reads and writes. */
+export function createApiKeysRepository(store: Store) {
+  const { db } = store;
+
+  // The hot path's one query (on a cache miss): compiled once, not per request.
+  const byHash = compileOnce((hash: string) =>
+    db.selectFrom('api_keys').select(['id', 'workspace_id', 'revoked_at', 'expires_at', 'allowed_ip_ranges', 'expiry_recorded_at']).where('key_hash', '=', hash),
+  );
+
+  return {
+    async findByHash(hash: string) {
+      return (await db.executeQuery(byHash(hash))).rows[0];
+    },
+
+    async find(workspaceId: string, id: string): Promise<KeyRow | undefined> {
+      return db.selectFrom('api_keys').select(COLUMNS).where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
+    },
+
+    /** The row, locked until the transaction ends: the caller's checks hold when it writes. */
+    async findForUpdate(trx: Trx, workspaceId: string, id: string): Promise<(KeyRow & { key_hash: string }) | undefined> {
+      return store
+        .forUpdate(trx.selectFrom('api_keys').select([...COLUMNS, 'key_hash']).where('id', '=', id).where('workspace_id', '=', workspaceId))
+        .executeTakeFirst();
+    },
+
+    async list(workspaceId: string, activeAt: string | null): Promise<KeyRow[]> {
+      let q = db.selectFrom('api_keys').select(COLUMNS).where('workspace_id', '=', workspaceId);
+      if (activeAt !== null) q = q.where('revoked_at', 'is', null).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', activeAt)]));
+      return q.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    },
+
+    /** May throw the unique violation `api_keys(workspace_id, name)`: an active key holds the name. */
+    async insert(trx: Trx, row: Omit<ApiKeysTable, 'last_used_at' | 'last_used_ip' | 'revoked_at' | 'rolled_to_id' | 'expiry_recorded_at' | 'name_released_at'>): Promise<void> {
+      await trx
+        .insertInto('api_keys')
+        .values({ ...row, last_used_at: null, last_used_ip: null, revoked_at: null, rolled_to_id: null, expiry_recorded_at: null, name_released_at: null })
+        .execute();
+    },
+
+    /** An expired key that still holds `name` gives it up, so a new key may take it. */
+    async releaseExpiredName(trx: Trx, workspaceId: string, name: string, nowIso: string): Promise<void> {
+      await trx
+        .updateTable('api_keys')
+        .set({ name_released_at: nowIso })
+        .where('workspace_id', '=', workspaceId)
+        .where('name', '=', name)
+        .where('revoked_at', 'is', null)
+        .where('rolled_to_id', 'is', null)
+        .where('name_released_at', 'is', null)
+        .where('expires_at', '<=', nowIso)
+        .execute();
+    },
+
+    async update(trx: Trx, id: string, set: Partial<Pick<ApiKeysTable, 'allowed_ip_ranges' | 'revoked_at' | 'expires_at' | 'rolled_to_id'>>): Promise<void> {
+      await trx.updateTable('api_keys').set(set).where('id', '=', id).execute();
+    },
+
+    /** The claim that makes `api_key.expired` audited once, by whichever instance sees it first. */
+    async claimExpiryRecord(trx: Trx, id: string, nowIso: string): Promise<boolean> {
+      const res = await trx.updateTable('api_keys').set({ expiry_recorded_at: nowIso }).where('id', '=', id).where('expiry_recorded_at', 'is', null).executeTakeFirst();
+      return res.numUpdatedRows === 1n;
+    },
+  };
+}
+
+export type ApiKeysRepository = ReturnType<typeof createApiKeysRepository>;

@@ -1,0 +1,32 @@
+import { AppError } from '../errors.js';
+import type { RateLimiter } from '../shared/rate-limiter.js';
+
+export interface AuthLimits {
+  registerPerIpPerMinute: number;
+  loginPerIpPerMinute: number;
+  /** Across register and login, whether or not the account exists. */
+  perEmailPer15Minutes: number;
+  verifyPerIpPerMinute: number;
+}
+
+export const DEFAULT_AUTH_LIMITS: AuthLimits = {
+  registerPerIpPerMinute: 5,
+  loginPerIpPerMinute: 5,
+  perEmailPer15Minutes: 3,
+  verifyPerIpPerMinute: 20,
+};
+
+export const MAGIC_LINK_TTL_MS = 15 * 60_000;
+export const SESSION_TTL_MS = 30 * 24 * 3600_000;
+
+/** Abuse limits per client IP (one-minute windows) and per e-mail (15 minutes); shared by all instances on PostgreSQL. */
+export interface AbuseLimiters {
+  perMinute: RateLimiter;
+  per15Minutes: RateLimiter;
+}
+
+/** Spends one request of `bucket`'s budget, or refuses with 429 `rate_limited`. */
+export async function spend(limiter: RateLimiter, bucket: string, max: number): Promise<void> {
+  const d = await limiter.consume(bucket, max);
+  if (!d.allowed) throw new AppError('rate_limited', 'Too many requests. Retry later.', { retryAfter: d.retryAfter });
+}

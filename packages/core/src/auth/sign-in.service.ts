@@ -1,0 +1,174 @@
+import type { VerifyResult } from '@pc/contract';
+import { uniqueViolation } from '@pc/db';
+import type { AuditService } from '../audit/audit.service.js';
+import { AppError } from '../errors.js';
+import type { BackgroundQueue } from '../mail/mail-queue.js';
+import type { Mailer } from '../mail/mailer.js';
+import { signInMail, verifyMail } from '../mail/templates.js';
+import { type Clock, type RandomSource, type RequestMeta, iso, newId, newToken, sha256Hex } from '../shared/runtime.js';
+import type { Store, Trx } from '../store/store.js';
+import { type AbuseLimiters, type AuthLimits, MAGIC_LINK_TTL_MS, SESSION_TTL_MS, spend } from './auth-limits.js';
+
+export interface SignInDeps {
+  store: Store;
+  clock: Clock;
+  random: RandomSource;
+  mailer: Mailer;
+  queue: BackgroundQueue;
+  audit: AuditService;
+  publicUrl: string;
+  limits: AuthLimits;
+  limiters: AbuseLimiters;
+}
+
+export interface SignedIn {
+  result: VerifyResult;
+  sessionToken: string;
+  maxAgeSeconds: number;
+}
+
+const minutes = MAGIC_LINK_TTL_MS / 60_000;
+
+/** Registration and sign-in by e-mailed magic link, up to the new session. */
+export function createSignInService(deps: SignInDeps) {
+  const { store, clock, random, mailer, queue, audit, limits, limiters } = deps;
+  const { db } = store;
+
+  async function createLink(trx: Trx, email: string, pendingRegistrationId: string | null): Promise<string> {
+    const token = newToken(random);
+    const now = clock.now();
+    await trx
+      .insertInto('magic_links')
+      .values({
+        id: newId(random, 'ml'),
+        token_hash: sha256Hex(token),
+        email,
+        pending_registration_id: pendingRegistrationId,
+        created_at: iso(now),
+        expires_at: iso(new Date(now.getTime() + MAGIC_LINK_TTL_MS)),
+        used_at: null,
+      })
+      .execute();
+    return `${deps.publicUrl}/auth/verify?token=${encodeURIComponent(token)}`;
+  }
+
+  async function mailSignInLink(email: string): Promise<void> {
+    const link = await store.transaction((trx) => createLink(trx, email, null));
+    await mailer.send(signInMail(email, link, minutes));
+  }
+
+  const hasAccount = async (email: string) => (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) !== undefined;
+  const workspaceNameTaken = async (name: string) => (await db.selectFrom('workspaces').select('id').where('name', '=', name).executeTakeFirst()) !== undefined;
+
+  /** Answers the same whether or not the e-mail has an account; the mail work runs after the response. */
+  async function register(input: { email: string; workspaceName: string }, meta: RequestMeta): Promise<void> {
+    await spend(limiters.perMinute, `register:${meta.ip}`, limits.registerPerIpPerMinute);
+    await spend(limiters.per15Minutes, `email:${input.email}`, limits.perEmailPer15Minutes);
+    // A friendly early answer; the unique index on workspace names decides at verification.
+    if (await workspaceNameTaken(input.workspaceName)) throw new AppError('workspace_name_taken');
+    queue.enqueue('register', async () => {
+      if (await hasAccount(input.email)) return mailSignInLink(input.email);
+      const now = clock.now();
+      const link = await store.transaction(async (trx) => {
+        const regId = newId(random, 'reg');
+        await trx
+          .insertInto('pending_registrations')
+          .values({ id: regId, email: input.email, workspace_name: input.workspaceName, created_at: iso(now), expires_at: iso(new Date(now.getTime() + MAGIC_LINK_TTL_MS)) })
+          .execute();
+        return createLink(trx, input.email, regId);
+      });
+      await mailer.send(verifyMail(input.email, input.workspaceName, link, minutes));
+    });
+  }
+
+  async function login(input: { email: string }, meta: RequestMeta): Promise<void> {
+    await spend(limiters.perMinute, `login:${meta.ip}`, limits.loginPerIpPerMinute);
+    await spend(limiters.per15Minutes, `email:${input.email}`, limits.perEmailPer15Minutes);
+    queue.enqueue('login', async () => {
+      if (await hasAccount(input.email)) await mailSignInLink(input.email);
+    });
+  }
+
+  /** The user and workspace a verified link signs in to, created on first sign-up. */
+  async function accountFor(trx: Trx, link: { email: string; pending_registration_id: string | null }, nowIso: string, meta: RequestMeta) {
+    const user = await trx.selectFrom('users').selectAll().where('email', '=', link.email).executeTakeFirst();
+    if (user) {
+      const workspace = await trx
+        .selectFrom('workspace_members as m')
+        .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
+        .select(['w.id', 'w.name'])
+        .where('m.user_id', '=', user.id)
+        .orderBy('m.created_at', 'asc')
+        .executeTakeFirst();
+      if (!workspace) throw new AppError('invalid_token');
+      return { user, workspace, isNewUser: false };
+    }
+    const pending = link.pending_registration_id
+      ? await trx.selectFrom('pending_registrations').selectAll().where('id', '=', link.pending_registration_id).executeTakeFirst()
+      : undefined;
+    if (!pending) throw new AppError('invalid_token');
+    const created = { id: newId(random, 'user'), email: link.email, created_at: nowIso };
+    const workspace = { id: newId(random, 'ws'), name: pending.workspace_name };
+    try {
+      await trx.insertInto('users').values(created).execute();
+      await trx.insertInto('workspaces').values({ ...workspace, created_at: nowIso }).execute();
+    } catch (err) {
+      // Another sign-up took the name after this link was mailed (or at this very moment, at another instance).
+      if (uniqueViolation(err) === 'workspaces(name)') throw new AppError('workspace_name_taken');
+      if (uniqueViolation(err) === 'users(email)') throw new AppError('invalid_token');
+      throw err;
+    }
+    await trx.insertInto('workspace_members').values({ workspace_id: workspace.id, user_id: created.id, role: 'owner', created_at: nowIso }).execute();
+    await trx.deleteFrom('pending_registrations').where('email', '=', link.email).where('id', '!=', pending.id).execute();
+    await audit.record(trx, {
+      workspaceId: workspace.id,
+      action: 'auth.registered',
+      actor: { type: 'user', id: created.id },
+      target: { type: 'workspace', id: workspace.id },
+      meta,
+      metadata: { email: created.email, workspaceName: workspace.name },
+    });
+    return { user: created, workspace, isNewUser: true };
+  }
+
+  async function verify(token: string, meta: RequestMeta): Promise<SignedIn> {
+    await spend(limiters.perMinute, `verify:${meta.ip}`, limits.verifyPerIpPerMinute);
+    if (token.length < 32 || token.length > 200) throw new AppError('invalid_token');
+    const tokenHash = sha256Hex(token);
+    const sessionToken = newToken(random);
+    const result = await store.transaction(async (trx) => {
+      const now = clock.now();
+      const nowIso = iso(now);
+      const link = await trx.selectFrom('magic_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      if (!link || link.used_at !== null || link.expires_at <= nowIso) throw new AppError('invalid_token');
+      // The claim: one statement marks every open link of the e-mail used, this one among them. Of
+      // two verifications at once (of this link or of another for the same e-mail, at any
+      // instance) the second waits on the row locks, then finds nothing left to claim.
+      const claimed = await trx.updateTable('magic_links').set({ used_at: nowIso }).where('email', '=', link.email).where('used_at', 'is', null).returning('id').execute();
+      if (!claimed.some((r) => r.id === link.id)) throw new AppError('invalid_token');
+      const { user, workspace, isNewUser } = await accountFor(trx, link, nowIso, meta);
+      const sessionId = newId(random, 'ses');
+      await trx
+        .insertInto('sessions')
+        .values({
+          id: sessionId,
+          token_hash: sha256Hex(sessionToken),
+          user_id: user.id,
+          workspace_id: workspace.id,
+          created_at: nowIso,
+          last_used_at: nowIso,
+          expires_at: iso(new Date(now.getTime() + SESSION_TTL_MS)),
+          ip: meta.ip,
+          user_agent: meta.userAgent?.slice(0, 512) ?? null,
+        })
+        .execute();
+      await audit.record(trx, { workspaceId: workspace.id, action: 'auth.signed_in', actor: { type: 'user', id: user.id }, target: { type: 'session', id: sessionId }, meta });
+      return { success: true as const, user: { id: user.id, email: user.email }, workspace, isNewUser };
+    });
+    return { result, sessionToken, maxAgeSeconds: SESSION_TTL_MS / 1000 };
+  }
+
+  return { register, login, verify };
+}
+
+export type SignInService = ReturnType<typeof createSignInService>;

@@ -1,0 +1,1 @@
+export function storeProjects(): Array<{ extends: true; test: { name: string; globalSetup?: string[]; setupFiles?: string[] } }>;
