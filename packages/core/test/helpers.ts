@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loginInput, registerInput } from '@pc/contract';
-import { type Db, type DbHandle, createTestDb } from '@pc/db';
+import { type Db, type DbHandle, type Notifications, createDb, createTestDb } from '@pc/db';
 import { testStore } from '@pc/db/testing';
 import type { KyselyPlugin, PluginTransformQueryArgs, QueryId, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { expect } from 'vitest';
@@ -128,10 +128,10 @@ const RELAXED: AuthLimits = { registerPerIpPerMinute: 1000, loginPerIpPerMinute:
 const open: Harness[] = [];
 
 /** A core over a fresh database of the test store. Abuse limits are relaxed unless a test asks for them. */
-export async function createHarness(opts: { rateLimitPerMinute?: number; authLimits?: Partial<AuthLimits> } = {}): Promise<Harness> {
+export async function createHarness(opts: { rateLimitPerMinute?: number; authLimits?: Partial<AuthLimits>; plugins?: KyselyPlugin[] } = {}): Promise<Harness> {
   const handle = await createTestDb();
   const queries = new QueryLog();
-  const db = handle.db.withPlugin(queries);
+  const db = [queries, ...(opts.plugins ?? [])].reduce<Db>((d, p) => d.withPlugin(p), handle.db);
   const clock = new TestClock();
   const mailer = new RecordingMailer();
   const core = createCore({
@@ -150,8 +150,39 @@ export async function createHarness(opts: { rateLimitPerMinute?: number; authLim
   return h;
 }
 
+/**
+ * A second instance on the same database, as a second server process would be: its own pool,
+ * listener, cache and counters. `clock` defaults to the first instance's; `notifications` can wrap
+ * the real listener to inject a fault (a lost message).
+ */
+export async function peerOf(
+  first: Harness,
+  opts: { clock?: TestClock; notifications?: (real: Notifications) => Notifications; rateLimitPerMinute?: number; authLimits?: Partial<AuthLimits> } = {},
+): Promise<Harness> {
+  const handle = createDb(first.handle.url);
+  const queries = new QueryLog();
+  const db = handle.db.withPlugin(queries);
+  const clock = opts.clock ?? first.clock;
+  const mailer = new RecordingMailer();
+  const notifications = handle.notifications && opts.notifications ? opts.notifications(handle.notifications) : handle.notifications;
+  const core = createCore({
+    store: { db, dialect: handle.dialect, notifications },
+    mailer,
+    publicUrl: PUBLIC_URL,
+    rateLimitPerMinute: opts.rateLimitPerMinute ?? 1000,
+    authLimits: { ...RELAXED, ...opts.authLimits },
+    clock,
+    random: seededRandom(`peer-${open.length}`),
+  });
+  const peer = { core, db, handle, clock, mailer, queries };
+  open.push(peer);
+  await core.connect();
+  return peer;
+}
+
 export async function closeHarnesses(): Promise<void> {
-  for (const h of open.splice(0)) {
+  // Newest first: a peer leaves before the first instance's close drops the database.
+  for (const h of open.splice(0).reverse()) {
     await h.core.stop();
     await h.handle.close();
   }
@@ -219,7 +250,7 @@ export async function expectAppError(p: Promise<unknown>, code: string): Promise
   return err as { code: string; status: number; message: string; extra: Record<string, unknown> };
 }
 
-export async function count(h: Harness, table: 'users' | 'workspaces' | 'workspace_members' | 'sessions' | 'magic_links' | 'pending_registrations' | 'api_keys' | 'agents' | 'audit_logs'): Promise<number> {
+export async function count(h: Harness, table: (typeof TABLES)[number]): Promise<number> {
   const row = await h.handle.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
