@@ -3,7 +3,7 @@ import { appRouter, createApiContext } from '@pc/api';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Express } from 'express';
 import type { Config } from './env.js';
-import { apiKeyHeader, createGuards, setRateLimitHeaders } from './http/auth.js';
+import { type Guards, apiKeyHeader, createGuards, setRateLimitHeaders } from './http/auth.js';
 import { MAX_BODY_BYTES, MAX_TRPC_BATCH } from './http/body.js';
 import { SESSION_COOKIE, clearSessionCookie, readCookie, setSessionCookie } from './http/cookies.js';
 import { errorHandler } from './http/errors.js';
@@ -16,9 +16,16 @@ export interface AppDeps {
   core: Core;
   config: Config;
   logger: Logger;
+  /**
+   * The /v1 guards; by default the real ones. Only `npm run bench` passes others, for its baseline
+   * server that does a keyed route's work without the key check. No configuration reaches this.
+   */
+  guards?: Guards;
+  /** More routes, mounted after the API and before the SPA fallback. */
+  routes?: (app: Express) => void;
 }
 
-export function createApp({ core, config, logger }: AppDeps): Express {
+export function createApp({ core, config, logger, guards, routes }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -30,7 +37,7 @@ export function createApp({ core, config, logger }: AppDeps): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'error', database: ok ? 'ok' : 'error' });
   });
 
-  app.use('/v1', v1Routes(core, config, createGuards(core, config)));
+  app.use('/v1', v1Routes(core, config, guards ?? createGuards(core, config)));
 
   app.use(
     '/trpc',
@@ -57,6 +64,8 @@ export function createApp({ core, config, logger }: AppDeps): Express {
       },
     }),
   );
+
+  routes?.(app);
 
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();

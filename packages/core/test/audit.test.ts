@@ -113,6 +113,38 @@ describe('paging', () => {
     expect(seen).toEqual(all.map((e) => e.id));
   });
 
+  it('stays stable under concurrent writers: no entry twice, none that was there skipped', async () => {
+    for (let i = 0; i < 20; i++) await h.core.agents.create(alice.principal, { name: `before-${i}`, label: null }, m());
+    const present = (await h.core.audit.list(alice.workspaceId, { limit: 100 })).data.map((e) => e.id);
+    let writing = true;
+    let written = 0;
+    const writers = Array.from({ length: 3 }, async (_, w) => {
+      for (let i = 0; writing; i++) {
+        await h.core.agents.create(alice.principal, { name: `during-${w}-${i}`, label: null }, m());
+        written++;
+        // As requests arrive: through the event loop (SQLite answers without one, and would starve the reader).
+        await new Promise((r) => setImmediate(r));
+      }
+    });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    try {
+      do {
+        const page = await h.core.audit.list(alice.workspaceId, { limit: 3, cursor });
+        seen.push(...page.data.map((e) => e.id));
+        cursor = page.nextCursor ?? undefined;
+        // Between pages, always some writes land (besides the writers' own pace).
+        const target = written + 2;
+        await vi.waitFor(() => expect(written).toBeGreaterThanOrEqual(target), { timeout: 5000, interval: 1 });
+      } while (cursor);
+    } finally {
+      writing = false;
+      await Promise.all(writers);
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(present.filter((id) => !seen.includes(id))).toEqual([]);
+  });
+
   it('has no next cursor when the page is exactly full', async () => {
     const page = await h.core.audit.list(alice.workspaceId, { limit: 2 }); // registered + signed_in
     expect(page.data).toHaveLength(2);

@@ -33,10 +33,10 @@ const types = {
  */
 export const POSTGRES_TIMEOUTS = { connectMs: 3000, statementMs: 4000, idleInTransactionMs: 10_000 };
 
-function clientConfig(url: string, timeouts: boolean): pg.ClientConfig {
+function clientConfig(url: string, timeouts: boolean, applicationName = 'private-connect'): pg.ClientConfig {
   return {
     connectionString: url,
-    application_name: 'private-connect',
+    application_name: applicationName,
     types,
     ...(timeouts
       ? {
@@ -55,7 +55,7 @@ export function createPostgresDb(url: string, opts: DbOptions = {}): DbHandle {
   // An idle pooled connection that the server drops emits 'error'; unhandled, it would end the process.
   pool.on('error', onError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const notifications = createPostgresNotifications(clientConfig(url, false), onError);
+  const notifications = createPostgresNotifications(clientConfig(url, false, 'private-connect-listener'), onError);
   return {
     db,
     dialect: 'postgres',

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Kysely, Migrator, sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
-import { acquireServerLock, createDb, createTestDb, isPostgresUrl, migrateToLatest, redactUrl, sqlitePathFromUrl, uniqueViolation } from '../src/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { acquireServerLock, createDb, createTestDb, isPostgresUrl, isStoreUnavailable, migrateToLatest, redactUrl, sqlitePathFromUrl, uniqueViolation } from '../src/index.js';
 import { migrationProvider } from '../src/migrations/index.js';
 import { createTestDatabase, testStore } from '../src/testing/index.js';
 
@@ -77,6 +77,54 @@ describe.runIf(onSqlite)('the SQLite store', () => {
     const rows = await handle.db.selectFrom('api_keys').select(['id', 'name_released_at']).orderBy('id').execute();
     expect(Object.fromEntries(rows.map((r) => [r.id, r.name_released_at !== null]))).toEqual({ key_ci: false, key_expired: true, key_new: false, key_old: true });
     await handle.close();
+  });
+});
+
+describe.runIf(onPostgres)('the PostgreSQL store', () => {
+  it('takes sslmode from the URL: disable connects in the clear, require refuses a server without TLS', async () => {
+    const database = await createTestDatabase();
+    try {
+      const clear = createDb(`${database.url}?sslmode=disable`);
+      expect((await sql<{ one: number }>`select 1 as one`.execute(clear.db)).rows).toEqual([{ one: 1 }]);
+      expect(clear).toMatchObject({ dialect: 'postgres', path: null });
+      await clear.close();
+      const tls = createDb(`${database.url}?sslmode=no-verify`);
+      await expect(sql`select 1`.execute(tls.db)).rejects.toThrow(/does not support SSL/);
+      await tls.close();
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('says a store is unavailable when nothing listens, quickly, and never for a bad query', async () => {
+    const handle = createDb('postgres://postgres@127.0.0.1:1/none');
+    const started = performance.now();
+    const err = await sql`select 1`.execute(handle.db).catch((e: unknown) => e);
+    expect(isStoreUnavailable(err)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(4000);
+    await handle.close();
+    const t = await createTestDb();
+    expect(isStoreUnavailable(await sql`select * from no_such_table`.execute(t.db).catch((e: unknown) => e))).toBe(false);
+    await t.close();
+  });
+
+  it('reconnects its listener after the connection is killed, and says so', async () => {
+    const t = await createTestDb();
+    try {
+      const heard: string[] = [];
+      let reconnects = 0;
+      t.notifications!.listen('pc_test', (p) => heard.push(p));
+      t.notifications!.onReconnect(() => reconnects++);
+      await t.notifications!.start();
+      await sql`select pg_notify('pc_test', 'one')`.execute(t.db);
+      await vi.waitFor(() => expect(heard).toEqual(['one']));
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'private-connect-listener' and datname = current_database()`.execute(t.db);
+      await vi.waitFor(() => expect(reconnects).toBe(1), { timeout: 5000 });
+      await sql`select pg_notify('pc_test', 'two')`.execute(t.db);
+      await vi.waitFor(() => expect(heard).toEqual(['one', 'two']));
+    } finally {
+      await t.close();
+    }
   });
 });
 
