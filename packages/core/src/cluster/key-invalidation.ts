@@ -4,6 +4,9 @@ import type { KeyCache } from '../api-keys/key-cache.js';
 import type { Clock, Logger } from '../shared/runtime.js';
 import { iso } from '../shared/runtime.js';
 import { type Store, type Trx, afterCommit } from '../store/store.js';
+import { CONFIRMATIONS, FRESH_MS, createPeerConfirmations, dbNowMs } from './peer-confirmations.js';
+
+export { FRESH_MS };
 
 /**
  * How a change to API keys reaches the key caches: this instance's at once, and on PostgreSQL every
@@ -39,18 +42,9 @@ export function createLocalKeyInvalidation(cache: KeyCache): KeyInvalidation {
 }
 
 const CHANGES = 'pc_key_changes';
-const ACKS = 'pc_key_acks';
-/** A cached decision is trusted for this long after a poll began that saw every change before it. */
-export const FRESH_MS = 1000;
 const POLL_MS = 250;
-/** An instance whose last poll is older than this is not waited for (it cannot be serving from its cache). */
-const LIVE_MS = 3000;
-/** Past FRESH_MS, an instance that did not answer can no longer serve what it had cached. */
-const ACK_TIMEOUT_MS = FRESH_MS + 50;
 /** pg_notify takes at most 8000 bytes; a bigger change tells the others to drop their whole cache. */
 const MAX_HASHES_IN_PAYLOAD = 100;
-
-const dbNowMs = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 export interface ClusterInvalidationDeps {
   store: Store;
@@ -82,19 +76,12 @@ export function createClusterKeyInvalidation(deps: ClusterInvalidationDeps): Key
   let polling: Promise<void> = Promise.resolve();
   let stopped = false;
   const startedAt = iso(clock.now());
-  /** Acks heard, by seq, so an ack that beats the wait is not lost. */
-  const acks = new Map<number, Set<string>>();
-  const waiters = new Map<number, () => void>();
+  const confirmations = createPeerConfirmations({ db, instanceId, logger });
+  const ack = confirmations.confirm;
 
   function evict(hashes: string[] | null): void {
     if (hashes === null) cache.clear();
     else for (const h of hashes) cache.invalidate(h);
-  }
-
-  function ack(seq: number): void {
-    sql`select pg_notify(${ACKS}, ${`${seq} ${instanceId}`})`.execute(db).catch((err: unknown) => {
-      logger.warn('could not acknowledge a key change', { seq, error: String(err) });
-    });
   }
 
   function onChange(payload: string): void {
@@ -102,57 +89,6 @@ export function createClusterKeyInvalidation(deps: ClusterInvalidationDeps): Key
     if (origin === instanceId) return;
     evict(hashes === undefined || hashes === '*' ? null : hashes.split(','));
     ack(Number(seqText));
-  }
-
-  function onAck(payload: string): void {
-    const [seqText, from] = payload.split(' ');
-    const seq = Number(seqText);
-    if (!from) return;
-    let heard = acks.get(seq);
-    if (!heard) {
-      heard = new Set();
-      acks.set(seq, heard);
-      if (acks.size > 1000) acks.delete(acks.keys().next().value!);
-    }
-    heard.add(from);
-    waiters.get(seq)?.();
-  }
-
-  async function waitForPeers(seq: number): Promise<void> {
-    let wake: () => void = () => {};
-    const woken = () => wake();
-    waiters.set(seq, woken);
-    try {
-      const peers = await db
-        .selectFrom('cluster_instances')
-        .select('id')
-        .where('id', '!=', instanceId)
-        .where('seen_at_ms', '>', sql<number>`${dbNowMs} - ${LIVE_MS}`)
-        .execute();
-      const missing = () => peers.filter((p) => !acks.get(seq)?.has(p.id)).map((p) => p.id);
-      const deadline = Date.now() + ACK_TIMEOUT_MS;
-      while (missing().length > 0) {
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          logger.warn('instances did not confirm a key change within 1 s; they can no longer serve it from their caches', { seq, instances: missing().join(',') });
-          return;
-        }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    } catch (err) {
-      // The registry could not be read: wait out the freshness bound instead of trusting peers.
-      logger.warn('could not read the instance registry; waiting 1 s for key caches to expire', { error: String(err) });
-      await new Promise((r) => setTimeout(r, ACK_TIMEOUT_MS));
-    } finally {
-      waiters.delete(seq);
-      acks.delete(seq);
-    }
   }
 
   async function pollOnce(): Promise<void> {
@@ -212,13 +148,13 @@ export function createClusterKeyInvalidation(deps: ClusterInvalidationDeps): Key
       await sql`select pg_notify(${CHANGES}, ${`${instanceId} ${seq} ${hashes}`})`.execute(trx);
       afterCommit(trx, async () => {
         evict(keyHashes);
-        await waitForPeers(seq);
+        await confirmations.waitForPeers(seq);
       });
     },
     isFresh: () => performance.now() < freshUntil,
     async start() {
       notifications.listen(CHANGES, onChange);
-      notifications.listen(ACKS, onAck);
+      notifications.listen(CONFIRMATIONS, confirmations.heard);
       // Whatever happened while the listener was away was missed; the poll catches up from here.
       notifications.onReconnect(() => cache.clear());
       await notifications.start();
