@@ -1,0 +1,175 @@
+// The usage flush of 5,000 distinct keys, measured in process. Over HTTP this machine serves ~2,200
+// keyed requests a second, so no flush there carries more than ~2,200 keys, and the flush interval
+// is not configurable. Here a core (packages/core, as the server wires it, but with its flush timer
+// parked) authenticates N distinct keys, then `core.flush()` is timed while
+// perf_hooks.monitorEventLoopDelay runs, with every SQL statement timed by a Kysely plugin. For
+// comparison, the same N rows are then written by ONE `UPDATE … FROM (VALUES …)` statement: what
+// flushing without chunks would hold the connection (and, on SQLite, the event loop) for.
+//
+// Bundled by `npm run bench` into .bench/flush-probe.mjs, run once per store, prints one JSON object.
+//   PROBE_DATABASE_URL   file:… or postgres://… (migrated here)
+//   PROBE_KEYS           distinct keys (5000)
+//   PROBE_REPEAT         measured flushes (5)
+//   PROBE_SEEDED         "<seed>:<stride>": present keys seeded by seed.mjs (numberedKey(seed, stride·i + 1))
+//                        instead of creating them, e.g. on a copy of the million-key database
+//   PROBE_OUTBOX         where the outbox mailer writes (the sign-up link)
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createCore, createOutboxMailer, type Logger } from '@pc/core';
+import { createDb, migrateToLatest } from '@pc/db';
+import { type KyselyPlugin, type QueryId, sql } from 'kysely';
+import { numberedKey } from './keys.mjs';
+
+const url = process.env.PROBE_DATABASE_URL;
+if (!url) throw new Error('PROBE_DATABASE_URL is required');
+const KEYS = Number(process.env.PROBE_KEYS ?? 5000);
+const REPEAT = Number(process.env.PROBE_REPEAT ?? 5);
+const SEEDED = process.env.PROBE_SEEDED;
+const OUTBOX = process.env.PROBE_OUTBOX ?? '.bench/probe-outbox';
+const META = { ip: '127.0.0.1', userAgent: 'bench-flush-probe' };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+// Every statement's time from Kysely handing it to the driver to the result (compile, connection,
+// run); on SQLite the run is synchronous, so that is how long it holds the event loop.
+const starts = new WeakMap<QueryId, number>();
+let timings: number[] | null = null;
+const timer: KyselyPlugin = {
+  transformQuery({ node, queryId }) {
+    if (timings) starts.set(queryId, performance.now());
+    return node;
+  },
+  async transformResult({ result, queryId }) {
+    const t = starts.get(queryId);
+    if (t !== undefined && timings) timings.push(performance.now() - t);
+    return result;
+  },
+};
+
+/** Runs `work` while the event-loop delay is sampled every 1 ms; returns its duration and the delay seen. */
+async function measured<T>(work: () => Promise<T>) {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  await sleep(5);
+  h.reset();
+  // reset() forgets when the timer last ran, so the first interval after it is not recorded: let
+  // the timer run a few times before the work starts.
+  await sleep(5);
+  const t0 = performance.now();
+  const value = await work();
+  const ms = performance.now() - t0;
+  // One more turn of the loop, so the timer records the gap the last statement left.
+  await sleep(3);
+  h.disable();
+  const empty = h.count === 0;
+  return {
+    value,
+    ms: round2(ms),
+    loop: { samples: h.count, p50: empty ? 0 : round2(h.percentile(50) / 1e6), p99: empty ? 0 : round2(h.percentile(99) / 1e6), max: empty ? 0 : round2(h.max / 1e6) },
+  };
+}
+
+async function main() {
+  const handle = createDb(url!);
+  await migrateToLatest(handle);
+  let onLink: (line: string) => void = () => {};
+  const logger: Logger = {
+    info: (m) => onLink(m),
+    warn: (m) => process.stderr.write(`[flush-probe] ${m}\n`),
+    error: (m) => process.stderr.write(`[flush-probe] ${m}\n`),
+  };
+  const core = createCore({
+    store: { db: handle.db.withPlugin(timer), dialect: handle.dialect, notifications: handle.notifications },
+    mailer: createOutboxMailer(OUTBOX, 'bench <bench@localhost>', logger),
+    publicUrl: 'http://localhost:3000',
+    rateLimitPerMinute: 1_000_000_000,
+    logger,
+    // Parked: only this script flushes.
+    usageFlushMs: 2_000_000_000,
+  });
+  await core.start();
+
+  const created = performance.now();
+  let keys: string[];
+  if (SEEDED) {
+    const [seed, stride] = SEEDED.split(':');
+    keys = Array.from({ length: KEYS }, (_, i) => numberedKey(seed!, Number(stride) * i + 1));
+  } else {
+    // A user and workspace as the API makes them, then N keys through core.apiKeys.create.
+    const email = `probe-${Date.now().toString(36)}@example.com`;
+    const link = new Promise<string>((resolve) => {
+      onLink = (m) => {
+        const found = /(\S+\/auth\/verify\?token=[A-Za-z0-9_%-]+)/.exec(m);
+        if (found && m.includes(email)) resolve(found[1]!);
+      };
+    });
+    await core.auth.register({ email, workspaceName: 'flush-probe' }, META);
+    const token = new URL(await link).searchParams.get('token')!;
+    const signedIn = await core.auth.verify(token, META);
+    const session = await core.auth.authenticateSession(signedIn.sessionToken);
+    if (!session) throw new Error('no session after verify');
+    keys = new Array<string>(KEYS);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < KEYS; i = next++) keys[i] = (await core.apiKeys.create(session.principal, { name: `probe-${i}` }, META)).key;
+    };
+    await Promise.all(Array.from({ length: handle.dialect === 'postgres' ? 16 : 1 }, worker));
+  }
+  const createMs = performance.now() - created;
+
+  /** One request's key check per key: every key ends up cached and with a pending last use. */
+  const useAll = async () => Promise.all(keys.map((k) => core.apiKeys.authenticate(k, META)));
+  const ids = (await useAll()).map((a) => a.principal.keyId);
+  if (new Set(ids).size !== KEYS) throw new Error('keys are not distinct');
+  await core.flush();
+
+  const countSince = async (since: string) =>
+    Number((await sql<{ n: number | string }>`select count(*) as n from api_keys where last_used_at >= ${since}`.execute(handle.db)).rows[0]!.n);
+
+  const flushes = [];
+  const single = [];
+  for (let r = 0; r < REPEAT; r++) {
+    await sleep(2);
+    const since = new Date().toISOString();
+    await sleep(2);
+    const useMs = await measured(useAll);
+    timings = [];
+    const f = await measured(() => core.flush());
+    const statements = timings;
+    timings = null;
+    const updated = await countSince(since);
+    flushes.push({
+      ms: f.ms,
+      loop: f.loop,
+      statements: statements.length,
+      longestStatementMs: round2(Math.max(...statements)),
+      statementsMs: round2(statements.reduce((a, b) => a + b, 0)),
+      rowsUpdated: updated,
+      authenticateAllMs: useMs.ms,
+    });
+
+    // The same rows, newer, in one statement (the SQL writeLastUse runs per chunk of 250).
+    await sleep(2);
+    const at = new Date().toISOString();
+    const values = sql.join(ids.map((id) => sql`(${id}, ${at}, ${'127.0.0.1'})`));
+    const one = await measured(() =>
+      sql`update api_keys set last_used_at = v.column2, last_used_ip = v.column3 from (values ${values}) as v
+        where api_keys.id = v.column1 and (api_keys.last_used_at is null or api_keys.last_used_at < v.column2)`.execute(handle.db),
+    );
+    single.push({ ms: one.ms, loop: one.loop, rowsUpdated: Number(one.value.numAffectedRows ?? -1) });
+  }
+
+  await core.stop();
+  await handle.close();
+  process.stdout.write(
+    `${JSON.stringify({ dialect: handle.dialect, keys: KEYS, seeded: Boolean(SEEDED), createMs: Math.round(createMs), flushes, single })}\n`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`[flush-probe] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
