@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForOutput } from './instances.js';
 
 // The built entry point as `npm start` runs it: outbox mail, graceful SIGTERM, restart on the same file.
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -33,16 +34,6 @@ function start(env: Record<string, string>, cwd: string): Running {
   return { child, output: () => out, exited };
 }
 
-async function waitFor(get: () => string, pattern: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = get().match(pattern);
-    if (m) return m;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${get()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 let dir: string;
 let port: number;
 let env: Record<string, string>;
@@ -59,7 +50,7 @@ describe('dist/main.js', () => {
   it('signs up with no SMTP (link in the log and an .eml in data/outbox), drains on SIGTERM and keeps everything across a restart', async () => {
     const base = `http://localhost:${port}/v1`;
     let server = start(env, dir);
-    await waitFor(server.output, /listening on http:\/\/127\.0\.0\.1:\d+/);
+    await waitForOutput(server.output, /listening on http:\/\/127\.0\.0\.1:\d+/);
     expect((await fetch(`http://localhost:${port}/health`)).status).toBe(200);
 
     const reg = await fetch(`${base}/auth/register`, {
@@ -68,7 +59,7 @@ describe('dist/main.js', () => {
       body: JSON.stringify({ email: 'owner@example.com', workspaceName: 'main-test' }),
     });
     expect(reg.status).toBe(200);
-    const [, link] = await waitFor(server.output, /(http:\/\/localhost:\d+\/auth\/verify\?token=[A-Za-z0-9_-]+)/);
+    const [, link] = await waitForOutput(server.output, /(http:\/\/localhost:\d+\/auth\/verify\?token=[A-Za-z0-9_-]+)/);
     const outbox = join(dir, 'data', 'outbox');
     expect(readdirSync(outbox).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
     expect(readFileSync(join(outbox, readdirSync(outbox)[0]!), 'utf8')).toContain('To: owner@example.com');
@@ -93,7 +84,7 @@ describe('dist/main.js', () => {
     expect(server.output()).not.toContain(cookie.split('=')[1]!);
 
     server = start(env, dir);
-    await waitFor(server.output, /listening on/);
+    await waitForOutput(server.output, /listening on/);
     const detail = await fetch(`${base}/api-keys/${key.id}`, { headers: { cookie } });
     expect(detail.status).toBe(200);
     const body = (await detail.json()) as { lastUsedAt: string | null; lastUsedIp: string | null };

@@ -127,42 +127,20 @@ const RELAXED: AuthLimits = { registerPerIpPerMinute: 1000, loginPerIpPerMinute:
 
 const open: Harness[] = [];
 
-/** A core over a fresh database of the test store. Abuse limits are relaxed unless a test asks for them. */
-export async function createHarness(opts: { rateLimitPerMinute?: number; authLimits?: Partial<AuthLimits>; plugins?: KyselyPlugin[] } = {}): Promise<Harness> {
-  const handle = await createTestDb();
-  const queries = new QueryLog();
-  const db = [queries, ...(opts.plugins ?? [])].reduce<Db>((d, p) => d.withPlugin(p), handle.db);
-  const clock = new TestClock();
-  const mailer = new RecordingMailer();
-  const core = createCore({
-    store: { db, dialect: handle.dialect, notifications: handle.notifications },
-    mailer,
-    publicUrl: PUBLIC_URL,
-    rateLimitPerMinute: opts.rateLimitPerMinute ?? 1000,
-    authLimits: { ...RELAXED, ...opts.authLimits },
-    clock,
-    random: seededRandom(`seed-${open.length}`),
-  });
-  const h = { core, db, handle, clock, mailer, queries };
-  open.push(h);
-  // On PostgreSQL: listening for key changes and in step with the change log, so keys are cached.
-  await core.connect();
-  return h;
+interface InstanceOptions {
+  rateLimitPerMinute?: number;
+  authLimits?: Partial<AuthLimits>;
+  plugins?: KyselyPlugin[];
+  clock?: TestClock;
+  /** Wraps the real listener, to inject a fault (a lost message). */
+  notifications?: (real: Notifications) => Notifications;
 }
 
-/**
- * A second instance on the same database, as a second server process would be: its own pool,
- * listener, cache and counters. `clock` defaults to the first instance's; `notifications` can wrap
- * the real listener to inject a fault (a lost message).
- */
-export async function peerOf(
-  first: Harness,
-  opts: { clock?: TestClock; notifications?: (real: Notifications) => Notifications; rateLimitPerMinute?: number; authLimits?: Partial<AuthLimits> } = {},
-): Promise<Harness> {
-  const handle = createDb(first.handle.url);
+/** A core on `handle`, as one server process: its own cache and counters, listening (on PostgreSQL) for key changes. */
+async function instanceOn(handle: DbHandle, opts: InstanceOptions, seed: string): Promise<Harness> {
   const queries = new QueryLog();
-  const db = handle.db.withPlugin(queries);
-  const clock = opts.clock ?? first.clock;
+  const db = [queries, ...(opts.plugins ?? [])].reduce<Db>((d, p) => d.withPlugin(p), handle.db);
+  const clock = opts.clock ?? new TestClock();
   const mailer = new RecordingMailer();
   const notifications = handle.notifications && opts.notifications ? opts.notifications(handle.notifications) : handle.notifications;
   const core = createCore({
@@ -172,12 +150,26 @@ export async function peerOf(
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 1000,
     authLimits: { ...RELAXED, ...opts.authLimits },
     clock,
-    random: seededRandom(`peer-${open.length}`),
+    random: seededRandom(seed),
   });
-  const peer = { core, db, handle, clock, mailer, queries };
-  open.push(peer);
+  const h = { core, db, handle, clock, mailer, queries };
+  open.push(h);
+  // On PostgreSQL: listening for key changes and in step with the change log, so keys are cached.
   await core.connect();
-  return peer;
+  return h;
+}
+
+/** A core over a fresh database of the test store. Abuse limits are relaxed unless a test asks for them. */
+export async function createHarness(opts: Omit<InstanceOptions, 'clock' | 'notifications'> = {}): Promise<Harness> {
+  return instanceOn(await createTestDb(), opts, `seed-${open.length}`);
+}
+
+/**
+ * A second instance on the same database, as a second server process would be: its own pool,
+ * listener, cache and counters. `clock` defaults to the first instance's.
+ */
+export async function peerOf(first: Harness, opts: Omit<InstanceOptions, 'plugins'> = {}): Promise<Harness> {
+  return instanceOn(createDb(first.handle.url), { clock: first.clock, ...opts }, `peer-${open.length}`);
 }
 
 export async function closeHarnesses(): Promise<void> {
