@@ -39,6 +39,11 @@ export async function createKeyAndAgent(server, cookie, ranges) {
   return key;
 }
 
+/** The id of the workspace the session is signed in to (GET /v1/auth/me). */
+export async function workspaceIdOf(server, cookie) {
+  return expectStatus(await json(server, 'GET', '/v1/auth/me', { cookie }), 200, 'me').workspace.id;
+}
+
 /** One request, to check a scenario answers what it should before it is measured. */
 export async function probe(server, path, headers) {
   return json(server, 'GET', path, { headers });

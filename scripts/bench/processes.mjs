@@ -18,13 +18,15 @@ export function memoryOf(pid) {
 
 /**
  * Starts `node [flags] script` with `env` and resolves once it prints `listening on http://…`.
- * `startMs` is spawn → that line, as a user starting the server would see it.
+ * `startMs` is spawn → that line, as a user starting the server would see it. `cwd` matters on
+ * PostgreSQL only: the outbox (SMTP_URL unset) is then written under `<cwd>/data/outbox`.
  */
-export async function startServer(script, env, { timeoutMs = 30_000 } = {}) {
+export async function startServer(script, env, { timeoutMs = 30_000, cwd } = {}) {
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...NODE_FLAGS, script], {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd ? { cwd } : {}),
   });
   const lines = [];
   const watchers = new Set();
