@@ -9,12 +9,15 @@ import { startPostgresCluster } from '../../packages/db/testing/postgres-cluster
 /** Every commit waits for its WAL to reach the disk, and pages are logged whole after a checkpoint. */
 const DURABLE = { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' };
 
-/** /proc counts CPU in clock ticks of 10 ms. */
+/**
+ * A process's CPU time (user + system) and, in `exitedMs`, that of its children that ended (and
+ * were waited for); /proc counts in clock ticks of 10 ms.
+ */
 function cpuMsOfPid(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), ms: (Number(fields[11]) + Number(fields[12])) * 10 };
+    return { ppid: Number(fields[1]), ms: (Number(fields[11]) + Number(fields[12])) * 10, exitedMs: (Number(fields[13]) + Number(fields[14])) * 10 };
   } catch {
     return null;
   }
@@ -57,9 +60,14 @@ export async function startBenchPostgres() {
       async bytesBetween(from, to) {
         return Number((await one('select pg_wal_lsn_diff($2, $1)::text as d', [from, to])).d);
       },
-      /** CPU time used so far by the postmaster and every process it started (backends, walwriter, checkpointer…). */
+      /**
+       * CPU time used so far by the postmaster and every process it started (backends, walwriter,
+       * checkpointer…), those that ended included: a pool closes idle connections, and their
+       * backends' time then moves to the postmaster's account of ended children.
+       */
       cpuMs() {
-        let total = cpuMsOfPid(postmaster)?.ms ?? 0;
+        const main = cpuMsOfPid(postmaster);
+        let total = (main?.ms ?? 0) + (main?.exitedMs ?? 0);
         for (const entry of readdirSync('/proc')) {
           if (!/^\d+$/.test(entry)) continue;
           const p = cpuMsOfPid(entry);

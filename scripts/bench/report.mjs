@@ -244,6 +244,8 @@ function printProbes(probes) {
     console.log(
       `${p.label}: keys ${p.seeded ? 'seeded' : `created through core.apiKeys.create in ${(p.createMs / 1000).toFixed(1)} s`};` +
         ` statements' own time per flush ${fixed(median(p.flushes.map((f) => f.statementsMs)))} ms of ${fixed(median(p.flushes.map((f) => f.ms)))};` +
+        ` the key check of all ${p.keys.toLocaleString('en')} keys from the cache ${fixed(median(p.flushes.map((f) => f.authenticateAllMs)))} ms` +
+        ` (${fixed((median(p.flushes.map((f) => f.authenticateAllMs)) * 1000) / p.keys)} µs a key);` +
         ` ${short ? `${short} writes updated fewer rows than keys` : 'every flush and statement updated every row'}`,
     );
   }

@@ -395,15 +395,21 @@ async function main() {
       s.stopWatching = watchCommits(s.dbFile);
     }
     const pgPeriod = pgb ? { from: await pgb.walNow(), startedAt: performance.now() } : null;
-    // One order for every round. The scenarios that write the last use of thousands of keys (3p, 3b)
-    // leave the kernel writing back their database for a while after their burst, so they run after
-    // the ones compared with each other (2/2u/2k/3, 2p/3p), and the floods follow them.
-    const RUN_ORDER = ['1', '2', '2b', '2u', '2k', '3', '2p', '3p', '3b', '4a', '4b', '5', 'p1', 'p1u', 'p2'];
-    const runOrder = [...scenarios].sort((a, b) => RUN_ORDER.indexOf(a.id) - RUN_ORDER.indexOf(b.id));
+    // The order of a round, in groups. The scenarios that write the last use of thousands of keys
+    // (3p, 3b) leave the kernel writing back their database for a while after their burst, so they
+    // run after the ones compared with each other, and the floods follow them. Within a group the
+    // order turns by one each round, so that no member always runs first or right after another.
+    const RUN_GROUPS = [['1'], ['2', '2b', '2u', '2k'], ['3'], ['2p', '3p'], ['3b'], ['4a'], ['4b'], ['5'], ['p1', 'p1u'], ['p2']];
+    const roundOrder = (round) =>
+      RUN_GROUPS.flatMap((ids) => {
+        const members = ids.map((id) => scenarios.find((s) => s.id === id)).filter(Boolean);
+        const k = members.length ? round % members.length : 0;
+        return [...members.slice(k), ...members.slice(0, k)];
+      });
 
     for (let round = 1; round <= ROUNDS; round++) {
       log(`round ${round}/${ROUNDS}: ${ROUND_S} s per scenario, ${CONNECTIONS} connections`);
-      for (const s of runOrder) await measureRound(s, pgb);
+      for (const s of roundOrder(round - 1)) await measureRound(s, pgb);
     }
     // The unknown-key flood once more, longer, watching the server's memory every second: with far
     // more distinct keys than the negative cache holds, RSS must level off rather than climb.
