@@ -1,4 +1,4 @@
-import { type Server, createServer } from 'node:http';
+import { type Server, type ServerResponse, createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { type Core, createCore, createOutboxMailer, createSmtpMailer } from '@pc/core';
 import { acquireServerLock, checkSqliteIntegrity, createDb, migrateToLatest } from '@pc/db';
@@ -67,9 +67,15 @@ async function run(opts: BootOptions): Promise<void> {
   let stopping = false;
   const app = createApp({ core, config, logger, ...opts.app?.(core, config) });
   const server = createServer();
-  // Ahead of the app (listeners run in order): once stopping, every answer says `Connection: close`.
-  server.on('request', (_req, res) => {
+  // Ahead of the app (listeners run in order): the answers still to be sent, so that once stopping
+  // each says `Connection: close` and its client lets the socket go instead of sending another.
+  const unanswered = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
     if (stopping) res.setHeader('Connection', 'close');
+    else {
+      unanswered.add(res);
+      res.once('finish', () => unanswered.delete(res));
+    }
   });
   server.on('request', app);
   const port = await listen(server, config).catch(async (err: Error) => {
@@ -107,6 +113,7 @@ async function run(opts: BootOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: draining requests`);
+    for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
     let late = false;
     const deadline = setTimeout(() => {
       late = true;
