@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb, migrateToLatest } from '@pc/db';
+import { sql } from 'kysely';
 import { type TestDatabase, createTestDatabase, testStore } from '@pc/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call } from './harness.js';
@@ -88,6 +89,17 @@ describe.runIf(onSqlite)('start: every configuration error names what to change'
     const r = await runToExit({ DATABASE_URL: `file:${damaged}` });
     expect(r.code).toBe(1);
     expect(r.output).toMatch(new RegExp(`DATABASE_URL: (the SQLite database ${damaged} is damaged|cannot \\w+ the SQLite database ${damaged}: (the file is damaged|it is not a SQLite database))`));
+  });
+
+  it('a database migrated by a newer version: exit 1 saying so', async () => {
+    const file = join(tempDir(), 'newer.db');
+    const handle = createDb(`file:${file}`);
+    await migrateToLatest(handle);
+    await sql`insert into kysely_migration (name, timestamp) values ('9999-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(handle.db);
+    await handle.close();
+    const r = await runToExit({ DATABASE_URL: `file:${file}` });
+    expect(r.code).toBe(1);
+    expect(r.output).toContain('This database was migrated by a newer version of Private Connect (it has migration 9999-from-the-future, which this version does not know).');
   });
 
   it('a taken port: exit 1 naming PORT, and no "listening" line', async () => {
