@@ -6,8 +6,9 @@ import { build } from 'esbuild';
 const NATIVE = ['better-sqlite3'];
 
 await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/main.js',
+  // The server (`npm start`) and the admin command (`npx private-connect`).
+  entryPoints: { main: 'src/main.ts', cli: 'src/cli.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -7,6 +7,7 @@ import { type Guards, apiKeyHeader, createGuards, setRateLimitHeaders } from './
 import { MAX_BODY_BYTES, MAX_TRPC_BATCH } from './http/body.js';
 import { SESSION_COOKIE, clearSessionCookie, readCookie, setSessionCookie } from './http/cookies.js';
 import { errorHandler } from './http/errors.js';
+import { storeFailureLog } from './http/store-failures.js';
 import { requestId, requestMeta } from './http/request-context.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { spaRoutes } from './http/spa.js';
@@ -27,6 +28,7 @@ export interface AppDeps {
 
 export function createApp({ core, config, logger, guards, routes }: AppDeps): Express {
   const app = express();
+  const logStoreFailure = storeFailureLog(logger, config.databaseUrl);
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
@@ -58,6 +60,7 @@ export function createApp({ core, config, logger, guards, routes }: AppDeps): Ex
           setRateLimitHeaders: (s) => setRateLimitHeaders(res, s),
         }),
       onError: ({ error, path }) => {
+        if (error.cause instanceof AppError && error.cause.code === 'database_unavailable') logStoreFailure(error.cause.extra.cause);
         if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError)) {
           logger.error('tRPC procedure failed', { path: path ?? '', error: error.cause?.stack ?? error.message });
         }
@@ -73,6 +76,6 @@ export function createApp({ core, config, logger, guards, routes }: AppDeps): Ex
     next(new AppError('not_found', 'No such route.'));
   });
   app.use(spaRoutes(config.webDist));
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, logStoreFailure));
   return app;
 }

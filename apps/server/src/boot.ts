@@ -1,6 +1,7 @@
+import { type Server, type ServerResponse, createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { type Core, createCore, createOutboxMailer, createSmtpMailer } from '@pc/core';
-import { acquireServerLock, createDb, migrateToLatest } from '@pc/db';
+import { acquireServerLock, checkSqliteIntegrity, createDb, migrateToLatest } from '@pc/db';
 import { type AppDeps, createApp } from './app.js';
 import { type Config, loadConfig } from './env.js';
 import { createConsoleLogger } from './logger.js';
@@ -22,6 +23,22 @@ export function boot(opts: BootOptions): void {
   });
 }
 
+/** Binds the port, or says which variable to change: "listening" is logged only once bound. */
+function listen(server: Server, config: Config): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new Error(`PORT ${config.port} is already in use on ${config.host}: stop what listens there, or set PORT to a free port.`));
+      else if (err.code === 'EACCES') reject(new Error(`PORT ${config.port} needs privileges this process lacks: use a port above 1023 (a proxy can listen on 80/443).`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new Error(`HOST ${config.host} is not an address of this machine.`));
+      else reject(err);
+    });
+    server.listen(config.port, config.host, () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : config.port);
+    });
+  });
+}
+
 async function run(opts: BootOptions): Promise<void> {
   const started = performance.now();
   const config = loadConfig(process.env, opts.defaultWebDist);
@@ -31,51 +48,87 @@ async function run(opts: BootOptions): Promise<void> {
   });
   // SQLite serves one process: a second server on the same file is refused before it touches it.
   const lock = store.path !== null ? acquireServerLock(store.path) : null;
+  if (store.path !== null) await checkSqliteIntegrity(store);
   await migrateToLatest(store);
   const mailer = config.smtpUrl
     ? createSmtpMailer(config.smtpUrl, config.mailFrom)
     : createOutboxMailer(join(store.path !== null ? dirname(store.path) : resolve('data'), 'outbox'), config.mailFrom, logger);
-  const core = createCore({ store, mailer, publicUrl: config.publicUrl, rateLimitPerMinute: config.rateLimitPerMinute, logger });
+  const core = createCore({
+    store,
+    mailer,
+    publicUrl: config.publicUrl,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    authLimits: config.authLimits,
+    signup: config.signup,
+    auditRetentionDays: config.auditRetentionDays,
+    logger,
+  });
   await core.start();
-  const app = createApp({ core, config, logger, ...opts.app?.(core, config) });
-
-  const server = app.listen(config.port, config.host, () => {
-    const addr = server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : config.port;
-    logger.info(`listening on http://${config.host}:${port}`, {
-      publicUrl: config.publicUrl,
-      database: store.location,
-      instance: core.instanceId,
-      mail: config.smtpUrl ? 'smtp' : 'outbox (SMTP_URL unset: links are printed here)',
-      readyMs: Math.round(performance.now() - started),
-    });
-  });
-  server.on('error', (err) => {
-    logger.error('server error', { error: err.message });
-    process.exit(1);
-  });
-
   let stopping = false;
+  const app = createApp({ core, config, logger, ...opts.app?.(core, config) });
+  const server = createServer();
+  // Ahead of the app (listeners run in order): the answers still to be sent, so that once stopping
+  // each says `Connection: close` and its client lets the socket go instead of sending another.
+  const unanswered = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    else {
+      unanswered.add(res);
+      res.once('finish', () => unanswered.delete(res));
+    }
+  });
+  server.on('request', app);
+  const port = await listen(server, config).catch(async (err: Error) => {
+    await core.stop();
+    await store.close();
+    throw err;
+  });
+  server.on('error', (err) => logger.error('server error', { error: err.message }));
+  logger.info(`listening on http://${config.host}:${port}`, {
+    publicUrl: config.publicUrl,
+    database: store.location,
+    instance: core.instanceId,
+    mail: config.smtpUrl ? 'smtp' : 'outbox (SMTP_URL unset: links are printed here)',
+    signup: config.signup.open ? (config.signup.emailDomains.length > 0 ? `open to ${config.signup.emailDomains.join(', ')}` : 'open') : 'closed',
+    readyMs: Math.round(performance.now() - started),
+  });
+
+  // Stop accepting; answer what is in flight with `Connection: close`,
+  // so busy keep-alive clients let go after their current request; close idle sockets at once;
+  // then write usage, drain mail and leave. At the deadline, remaining sockets are cut and the
+  // same clean-up still runs.
+  const finish = async (code: number) => {
+    try {
+      await core.stop();
+      await store.close();
+      lock?.release();
+      logger.info(code === 0 ? 'stopped cleanly' : 'stopped after the shutdown deadline');
+      process.exit(code);
+    } catch (err) {
+      logger.error('shutdown failed', { error: String(err) });
+      process.exit(1);
+    }
+  };
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: draining requests`);
-    const force = setTimeout(() => {
-      logger.error('shutdown took longer than 10 s; exiting');
-      process.exit(1);
-    }, 10_000);
-    force.unref();
-    server.close(async () => {
-      try {
-        await core.stop();
-        await store.close();
-        lock?.release();
-        logger.info('stopped cleanly');
-        process.exit(0);
-      } catch (err) {
-        logger.error('shutdown failed', { error: String(err) });
+    for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
+    let late = false;
+    const deadline = setTimeout(() => {
+      late = true;
+      logger.error(`requests still open after SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms); closing them`);
+      server.closeAllConnections();
+      // And if the clean-up itself hangs (a database that does not answer), leave regardless.
+      setTimeout(() => {
+        logger.error('clean-up did not finish within 5 s of the deadline; exiting');
         process.exit(1);
-      }
+      }, 5000).unref();
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    server.close(() => {
+      clearTimeout(deadline);
+      void finish(late ? 1 : 0);
     });
     server.closeIdleConnections();
   };

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { AuthLimits } from '@pc/core';
 import { z } from 'zod';
 
 const intFrom = (name: string, def: number, min: number, max: number) =>
@@ -23,20 +24,49 @@ function parseTrustProxy(v: string | undefined): boolean | number | string {
   return v;
 }
 
+const listOf = (v: string | undefined) => (v ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** nodemailer takes an SMTP URL; anything else fails late and obscurely, so it is checked here. The value (a password) is never echoed. */
+function smtpUrlOk(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 const schema = z.object({
   PORT: intFrom('PORT', 3000, 0, 65535),
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z
     .string()
     .default('file:./data/private-connect.db')
-    .refine((v) => !/^postgres(ql)?:\/\//.test(v) || URL.canParse(v), { message: 'DATABASE_URL: not a valid postgres:// URL.' }),
+    .refine((v) => !/^postgres(ql)?:\/\//.test(v) || URL.canParse(v), { message: 'not a valid postgres:// URL (postgres://user:pass@host:5432/db).' }),
   DATABASE_POOL_MAX: intFrom('DATABASE_POOL_MAX', 10, 1, 1000),
   PUBLIC_URL: z.string().optional(),
-  SMTP_URL: z.string().optional(),
+  SMTP_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.trim() === '' || smtpUrlOk(v.trim()), {
+      message: 'SMTP_URL must be an smtp:// or smtps:// URL with a host, e.g. smtp://user:pass@mail.example.com:587 (its value is not shown here).',
+    }),
   MAIL_FROM: z.string().default('Private Connect <no-reply@localhost>'),
   TRUST_PROXY: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: intFrom('RATE_LIMIT_PER_MINUTE', 1000, 1, 1_000_000_000),
   WEB_DIST: z.string().optional(),
+  SIGNUP: z.enum(['open', 'closed'], { error: 'SIGNUP must be open or closed.' }).default('open'),
+  SIGNUP_EMAIL_DOMAINS: z
+    .string()
+    .optional()
+    .refine((v) => listOf(v).every((d) => DOMAIN.test(d)), { message: 'SIGNUP_EMAIL_DOMAINS must be a comma-separated list of domains, e.g. example.com,example.org.' }),
+  LIMIT_REGISTER_PER_IP_PER_MINUTE: intFrom('LIMIT_REGISTER_PER_IP_PER_MINUTE', 5, 1, 1_000_000),
+  LIMIT_LOGIN_PER_IP_PER_MINUTE: intFrom('LIMIT_LOGIN_PER_IP_PER_MINUTE', 5, 1, 1_000_000),
+  LIMIT_MAILS_PER_EMAIL_PER_15_MINUTES: intFrom('LIMIT_MAILS_PER_EMAIL_PER_15_MINUTES', 3, 1, 1_000_000),
+  LIMIT_VERIFY_PER_IP_PER_MINUTE: intFrom('LIMIT_VERIFY_PER_IP_PER_MINUTE', 20, 1, 1_000_000),
+  AUDIT_RETENTION_DAYS: intFrom('AUDIT_RETENTION_DAYS', 400, 1, 36_500),
+  SHUTDOWN_TIMEOUT_MS: intFrom('SHUTDOWN_TIMEOUT_MS', 10_000, 1000, 600_000),
 });
 
 export interface Config {
@@ -54,6 +84,10 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Directory holding the built SPA (index.html); absent: a placeholder page is served. */
   webDist: string;
+  signup: { open: boolean; emailDomains: string[] };
+  authLimits: AuthLimits;
+  auditRetentionDays: number;
+  shutdownTimeoutMs: number;
 }
 
 /** Parses the environment once; nothing else reads process.env. */
@@ -79,10 +113,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultWebDist: string): Conf
     databasePoolMax: e.DATABASE_POOL_MAX,
     publicUrl: url.origin,
     secureCookies: url.protocol === 'https:',
-    smtpUrl: e.SMTP_URL && e.SMTP_URL.trim() !== '' ? e.SMTP_URL : null,
+    smtpUrl: e.SMTP_URL && e.SMTP_URL.trim() !== '' ? e.SMTP_URL.trim() : null,
     mailFrom: e.MAIL_FROM,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     webDist: resolve(e.WEB_DIST ?? defaultWebDist),
+    signup: { open: e.SIGNUP === 'open', emailDomains: listOf(e.SIGNUP_EMAIL_DOMAINS) },
+    authLimits: {
+      registerPerIpPerMinute: e.LIMIT_REGISTER_PER_IP_PER_MINUTE,
+      loginPerIpPerMinute: e.LIMIT_LOGIN_PER_IP_PER_MINUTE,
+      perEmailPer15Minutes: e.LIMIT_MAILS_PER_EMAIL_PER_15_MINUTES,
+      verifyPerIpPerMinute: e.LIMIT_VERIFY_PER_IP_PER_MINUTE,
+    },
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }

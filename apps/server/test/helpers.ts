@@ -17,6 +17,7 @@ const REASON: Record<number, string> = {
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 const ERROR_FIELDS = new Set(['statusCode', 'error', 'code', 'message', 'details', 'retryAfter', 'requestId']);
 

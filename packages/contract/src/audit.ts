@@ -5,6 +5,7 @@ export const AUDIT_ACTIONS = [
   'auth.registered',
   'auth.signed_in',
   'auth.signed_out',
+  'auth.sign_in_link_issued',
   'session.revoked',
   'api_key.created',
   'api_key.revoked',

@@ -37,9 +37,15 @@ export const sessionItem = z.object({
 export const sessionList = z.array(sessionItem);
 export const revokeSessionInput = z.object({ id: idSchema });
 
+export const signupPolicy = z.object({
+  open: z.boolean().describe('false: POST /v1/auth/register answers 403 signup_closed'),
+  emailDomains: z.array(z.string()).describe('when not empty, only e-mails at these domains may sign up'),
+});
+
 export const publicConfig = z.object({
   mailConfigured: z.boolean().describe('false: magic links are written to the server log and data/outbox/'),
   publicUrl: z.string(),
+  signup: signupPolicy,
 });
 
 export type RegisterInput = z.input<typeof registerInput>;
@@ -49,3 +55,4 @@ export type MeResult = z.infer<typeof meResult>;
 export type LogoutScope = z.infer<typeof logoutScope>;
 export type SessionItem = z.infer<typeof sessionItem>;
 export type PublicConfig = z.infer<typeof publicConfig>;
+export type SignupPolicy = z.infer<typeof signupPolicy>;

@@ -1,4 +1,4 @@
-import type { PublicConfig } from '@pc/contract';
+import type { PublicConfig, SignupPolicy } from '@pc/contract';
 import { sql } from 'kysely';
 import { createAgentsService } from './agents/agents.service.js';
 import { createApiKeyManagement, type KeyUse } from './api-keys/api-key-management.service.js';
@@ -9,12 +9,14 @@ import { createAuditService } from './audit/audit.service.js';
 import { type AuthLimits, DEFAULT_AUTH_LIMITS } from './auth/auth-limits.js';
 import { createSessionsService } from './auth/sessions.service.js';
 import { createSignInService } from './auth/sign-in.service.js';
-import { createClusterKeyInvalidation, createLocalKeyInvalidation } from './cluster/key-invalidation.js';
+import { createKeyInvalidation } from './cluster/key-invalidation.js';
 import { createScheduledJobs } from './cluster/scheduled-jobs.js';
 import { SharedWindowLimiter } from './cluster/shared-rate-limiter.js';
+import { MailDelivery } from './mail/mail-delivery.js';
 import { BackgroundQueue } from './mail/mail-queue.js';
 import type { Mailer } from './mail/mailer.js';
 import { createSweep } from './maintenance/sweep.js';
+import { createOperatorService } from './operator/operator.service.js';
 import { FixedWindowLimiter, type RateLimiter } from './shared/rate-limiter.js';
 import { type Clock, type Logger, type RandomSource, cryptoRandom, newId, silentLogger, systemClock } from './shared/runtime.js';
 import { UsageBuffer } from './shared/usage-buffer.js';
@@ -33,6 +35,14 @@ export interface CoreOptions {
   logger?: Logger;
   /** How often coalesced last-use values are written; the contract asks for ≤ 2 s. */
   usageFlushMs?: number;
+  /** Who may sign up (default: anyone). */
+  signup?: SignupPolicy;
+  /** Audit entries older than this are deleted by the sweep (default 400). */
+  auditRetentionDays?: number;
+  /** Waits between delivery attempts of a mail (default: 2 s … 5 min, about 9 minutes in all). */
+  mailBackoffMs?: number[];
+  /** True for a process that is not the server but works beside one on the same SQLite file (the admin command). */
+  besideServer?: boolean;
 }
 
 const SWEEP_EVERY_MS = 10 * 60_000;
@@ -45,17 +55,17 @@ export function createCore(opts: CoreOptions) {
   const logger = opts.logger ?? silentLogger;
   const { mailer } = opts;
   const store = createStore(opts.store, logger);
+  const signup: SignupPolicy = opts.signup ?? { open: true, emailDomains: [] };
   const instanceId = newId(random, 'inst');
   const queue = new BackgroundQueue(logger);
+  const mail = new MailDelivery(mailer, logger, opts.mailBackoffMs);
   const audit = createAuditService({ store, clock, random, logger });
 
   // One process (SQLite) keeps its cache and counters in memory. Several instances (PostgreSQL)
   // share both through the database: changes reach every cache, budgets are leased in chunks.
   const cache = new KeyCache();
   const notifications = store.dialect === 'postgres' ? store.notifications : null;
-  const invalidation = notifications
-    ? createClusterKeyInvalidation({ store, notifications, cache, instanceId, clock, logger })
-    : createLocalKeyInvalidation(cache);
+  const invalidation = createKeyInvalidation({ store, notifications, cache, instanceId, clock, logger, besideServer: opts.besideServer ?? false });
   const sharedLimiters: SharedWindowLimiter[] = [];
   const limiter = (windowMs: number): RateLimiter => {
     if (!notifications) return new FixedWindowLimiter(clock, windowMs);
@@ -68,12 +78,13 @@ export function createCore(opts: CoreOptions) {
     store,
     clock,
     random,
-    mailer,
+    mail,
     queue,
     audit,
     publicUrl: opts.publicUrl,
     limits: { ...DEFAULT_AUTH_LIMITS, ...opts.authLimits },
     limiters: { perMinute: limiter(60_000), per15Minutes: limiter(15 * 60_000) },
+    signup,
   });
   const sessions = createSessionsService({ store, clock, audit });
   const repo = createApiKeysRepository(store);
@@ -91,7 +102,8 @@ export function createCore(opts: CoreOptions) {
     rateLimitPerMinute: opts.rateLimitPerMinute,
   });
   const agents = createAgentsService({ store, clock, random, audit });
-  const sweep = createSweep({ store, clock, sharedLimiters });
+  const operator = createOperatorService({ store, clock, random, audit, publicUrl: opts.publicUrl, management, repo });
+  const sweep = createSweep({ store, clock, sharedLimiters, auditRetentionDays: opts.auditRetentionDays ?? 400 });
   const jobs = createScheduledJobs({ store, clock, instanceId, logger });
   jobs.every('sweep', SWEEP_EVERY_MS, sweep);
 
@@ -112,27 +124,42 @@ export function createCore(opts: CoreOptions) {
     return flushing;
   }
 
-  const publicConfig: PublicConfig = { mailConfigured: mailer.delivers, publicUrl: opts.publicUrl };
+  const publicConfig: PublicConfig = { mailConfigured: mailer.delivers, publicUrl: opts.publicUrl, signup };
 
   return {
     auth: { ...signIn, ...sessions, sweepExpired: sweep },
     apiKeys: { ...management, ...verification },
     agents,
     audit,
+    operator,
     queue,
+    mail,
     clock,
     instanceId,
     dialect: store.dialect,
     publicConfig,
     flush,
     jobs,
-    /** Whether the database answers, within 2 s. */
+    /**
+     * Whether the store can serve, within 2 s: one statement that reads from every table requests
+     * use (the first pages of their b-trees, the newest audit entry) and the migrated state, so a
+     * damaged or half-migrated database is not called healthy because `select 1` answers.
+     */
     async health(): Promise<boolean> {
       const timeout = new Promise<false>((r) => setTimeout(() => r(false), HEALTH_TIMEOUT_MS).unref());
-      const query = sql`select 1`.execute(store.db).then(
-        () => true,
-        () => false,
-      );
+      const query = sql<{ migrated: number | null }>`select
+          (select count(*) from (select id from users limit 1) u) +
+          (select count(*) from (select id from workspaces limit 1) w) +
+          (select count(*) from (select id from sessions limit 1) s) +
+          (select count(*) from (select key_hash from api_keys limit 1) k) +
+          (select count(*) from (select id from agents limit 1) a) +
+          (select count(*) from (select seq from audit_logs order by seq desc limit 1) l) as rows_read,
+          (select key_seq from cluster_state where id = 1) as migrated`
+        .execute(store.db)
+        .then(
+          (r) => r.rows[0]?.migrated !== null && r.rows[0]?.migrated !== undefined,
+          () => false,
+        );
       return Promise.race([query, timeout]);
     },
     /**
@@ -156,6 +183,7 @@ export function createCore(opts: CoreOptions) {
       if (flushTimer) clearInterval(flushTimer);
       await jobs.stop();
       await queue.idle();
+      await mail.drain();
       await flush();
       await invalidation.stop();
       mailer.close();

@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   ip_not_allowed: { status: 403, trpc: 'FORBIDDEN', message: 'This IP address is not allowed to use this API key.' },
   session_required: { status: 403, trpc: 'FORBIDDEN', message: 'This route needs a signed-in session; API keys cannot use it.' },
   cross_site_request: { status: 403, trpc: 'FORBIDDEN', message: 'Cross-site request refused.' },
+  signup_closed: { status: 403, trpc: 'FORBIDDEN', message: 'Sign-up is closed on this server. Ask its administrator for an account.' },
+  email_domain_not_allowed: { status: 403, trpc: 'FORBIDDEN', message: 'Sign-up on this server is limited to other e-mail domains.' },
   not_found: { status: 404, trpc: 'NOT_FOUND', message: 'Not found.' },
   workspace_name_taken: { status: 409, trpc: 'CONFLICT', message: 'This workspace name is already taken.' },
   api_key_name_taken: { status: 409, trpc: 'CONFLICT', message: 'An active API key with this name already exists.' },
@@ -63,6 +65,8 @@ export interface AppErrorExtra {
   /** Seconds; for rate_limited. */
   retryAfter?: number;
   rateLimit?: RateLimitState;
+  /** The error underneath (a store failure), for the server log; never shown. */
+  cause?: unknown;
 }
 
 export class AppError extends Error {
@@ -93,6 +97,6 @@ export function isAppError(e: unknown): e is AppError {
  */
 export function toAppError(e: unknown): AppError | null {
   if (e instanceof AppError) return e;
-  if (isStoreUnavailable(e)) return new AppError('database_unavailable', undefined, { retryAfter: 1 });
+  if (isStoreUnavailable(e)) return new AppError('database_unavailable', undefined, { retryAfter: 1, cause: e });
   return null;
 }

@@ -9,6 +9,7 @@ import {
   type AuthLimits,
   type Clock,
   type Core,
+  type CoreOptions,
   type MailMessage,
   type Mailer,
   type RandomSource,
@@ -134,6 +135,8 @@ interface InstanceOptions {
   clock?: TestClock;
   /** Wraps the real listener, to inject a fault (a lost message). */
   notifications?: (real: Notifications) => Notifications;
+  /** Anything else the core takes (sign-up policy, retention, …). */
+  core?: Partial<CoreOptions>;
 }
 
 /** A core on `handle`, as one server process: its own cache and counters, listening (on PostgreSQL) for key changes. */
@@ -151,6 +154,7 @@ async function instanceOn(handle: DbHandle, opts: InstanceOptions, seed: string)
     authLimits: { ...RELAXED, ...opts.authLimits },
     clock,
     random: seededRandom(seed),
+    ...opts.core,
   });
   const h = { core, db, handle, clock, mailer, queries };
   open.push(h);

@@ -12,10 +12,31 @@ export function createDb(url: string, opts: DbOptions = {}): DbHandle {
 async function runMigrations(db: Kysely<any>): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
+  const newer = /previously executed migration (\S+) is missing/.exec(String(error));
+  if (newer) {
+    throw new Error(
+      `This database was migrated by a newer version of Private Connect (it has migration ${newer[1]}, which this version does not know). ` +
+        'Run that version again, or restore the backup made before the upgrade.',
+    );
+  }
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
   }
+}
+
+/**
+ * Where the schema stands for this version: `missing` (never migrated), the names of migrations
+ * still to run (empty: up to date), or `newer` when the database has migrations this version lacks.
+ */
+export async function migrationState(handle: Pick<DbHandle, 'db'>): Promise<'missing' | 'newer' | string[]> {
+  const migrator = new Migrator({ db: handle.db, provider: migrationProvider });
+  const tables = await handle.db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === 'kysely_migration')) return 'missing';
+  const known = await migrator.getMigrations();
+  const executed = await (handle.db as Kysely<any>).selectFrom('kysely_migration').select('name').execute();
+  if (executed.some((e) => !known.some((k) => k.name === e.name))) return 'newer';
+  return known.filter((k) => !k.executedAt).map((k) => k.name);
 }
 
 /**

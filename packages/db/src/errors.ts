@@ -59,18 +59,26 @@ const PG_UNAVAILABLE_MESSAGES = [
   'the database system is',
 ];
 
+export type StoreFailure = 'disk_full' | 'damaged' | 'io_error' | 'unavailable';
+
 /**
- * True when the store cannot answer right now (down, restarting, unreachable, too slow, locked):
- * the request gets the contract's 503 and may be retried; nothing about the request was wrong.
+ * Why the store could not answer, or null when the error is something else (a bug, a constraint):
+ * down, restarting, unreachable, too slow or locked (`unavailable`), a full disk, a damaged file,
+ * an I/O error. The request gets the contract's 503; nothing about the request was wrong.
  */
-export function isStoreUnavailable(err: unknown): boolean {
+export function storeFailure(err: unknown): StoreFailure | null {
   const e = asDriverError(err);
   const code = typeof e.code === 'string' ? e.code : '';
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true;
-  if (PG_UNAVAILABLE_CODES.has(code) || code.startsWith('08')) return true;
+  if (code === 'SQLITE_FULL' || code === '53100') return 'disk_full';
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code === 'XX001' || code === 'XX002') return 'damaged';
+  if (code.startsWith('SQLITE_IOERR') || code === '58030') return 'io_error';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'unavailable';
+  if (PG_UNAVAILABLE_CODES.has(code) || code.startsWith('08')) return 'unavailable';
   const message = String(e.message ?? '');
-  return PG_UNAVAILABLE_MESSAGES.some((m) => message.includes(m));
+  return PG_UNAVAILABLE_MESSAGES.some((m) => message.includes(m)) ? 'unavailable' : null;
 }
+
+export const isStoreUnavailable = (err: unknown): boolean => storeFailure(err) !== null;
 
 /** PostgreSQL gave up a transaction to break a deadlock or a serialization conflict: run it again. */
 export function isRetryableConflict(err: unknown): boolean {

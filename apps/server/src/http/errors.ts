@@ -14,12 +14,15 @@ export function sendError(res: Response, err: AppError): void {
 }
 
 /** Body-parser failures, zod failures and AppErrors in the contract's shape; anything else is a 500 with only the request id. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, logStoreFailure: (err: unknown) => void): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const e = err as { type?: string; status?: number };
     const known = toAppError(err);
-    if (known) return sendError(res, known);
+    if (known) {
+      if (known.code === 'database_unavailable') logStoreFailure(err);
+      return sendError(res, known);
+    }
     if (err instanceof ZodError) {
       return sendError(res, new AppError('invalid_request', 'The request is invalid.', { details: issuesToDetails(err.issues) }));
     }

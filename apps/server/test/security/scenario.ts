@@ -22,7 +22,7 @@ export class Secrets {
 /**
  * Every credential-bearing action, successful and refused, over REST and tRPC: sign-up, sign-in,
  * replays, keys created, used, restricted, rate-limited, rolled, expired and revoked, agents, sessions
- * revoked and ended. Needs a server with RATE_LIMIT_PER_MINUTE=3 and a manual clock. Returns the
+ * revoked and ended, and a link issued by the operator. Needs a server with RATE_LIMIT_PER_MINUTE=3 and a manual clock. Returns the
  * secrets it saw and a live cookie of the workspace.
  */
 export async function exerciseEverything(s: TestServer, clock: ManualClock): Promise<{ secrets: Secrets; cookie: string }> {
@@ -74,6 +74,8 @@ export async function exerciseEverything(s: TestServer, clock: ManualClock): Pro
   expect((await trpcMutation(s, 'auth.logout', {}, { cookie: c1 })).status).toBe(200);
   const t4 = secrets.add('token 4', await linkToken(s, email, login));
   const reader = secrets.add('cookie 4', (await call(s, 'GET', `/v1/auth/verify?token=${encodeURIComponent(t4)}`)).cookie);
+  // The operator's way in (what `private-connect sign-in-link` calls): a link that is never mailed.
+  secrets.add('operator link token', new URL((await s.core.operator.issueSignInLink(email)).link).searchParams.get('token'));
   await s.core.flush();
   return { secrets, cookie: reader };
 }

@@ -3,7 +3,7 @@ import { uniqueViolation } from '@pc/db';
 import type { AuditEntryInput, AuditService } from '../audit/audit.service.js';
 import type { KeyInvalidation } from '../cluster/key-invalidation.js';
 import { AppError } from '../errors.js';
-import type { SessionPrincipal } from '../shared/principal.js';
+import { type OperatorPrincipal, type SessionPrincipal, actorOf } from '../shared/principal.js';
 import { type Clock, type RandomSource, type RequestMeta, iso, newId } from '../shared/runtime.js';
 import type { UsageBuffer } from '../shared/usage-buffer.js';
 import type { Store, Trx } from '../store/store.js';
@@ -65,10 +65,16 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
     return iso(at);
   }
 
-  const audited = (p: SessionPrincipal, action: AuditEntryInput['action'], id: string, meta: RequestMeta, metadata?: Record<string, unknown>): AuditEntryInput => ({
+  const audited = (
+    p: SessionPrincipal | OperatorPrincipal,
+    action: AuditEntryInput['action'],
+    id: string,
+    meta: RequestMeta | null,
+    metadata?: Record<string, unknown>,
+  ): AuditEntryInput => ({
     workspaceId: p.workspaceId,
     action,
-    actor: { type: 'user', id: p.userId },
+    actor: actorOf(p),
     target: { type: 'api_key', id },
     meta,
     ...(metadata ? { metadata } : {}),
@@ -101,7 +107,7 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
     return { id, name, key: generated.key, prefix: generated.prefix, createdAt: nowIso, expiresAt };
   }
 
-  async function lockedKey(trx: Trx, p: SessionPrincipal, id: string) {
+  async function lockedKey(trx: Trx, p: SessionPrincipal | OperatorPrincipal, id: string) {
     const row = await repo.findForUpdate(trx, p.workspaceId, id);
     if (!row) throw new AppError('not_found', 'API key not found.');
     return row;
@@ -154,7 +160,7 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
   }
 
   /** Irreversible; revoking a revoked key answers the same and changes nothing. */
-  async function revoke(p: SessionPrincipal, id: string, meta: RequestMeta): Promise<void> {
+  async function revoke(p: SessionPrincipal | OperatorPrincipal, id: string, meta: RequestMeta | null): Promise<void> {
     await store.transaction(async (trx) => {
       const row = await lockedKey(trx, p, id);
       if (row.revoked_at !== null) return;

@@ -22,6 +22,11 @@ export function createApiKeysRepository(store: Store) {
       return (await db.executeQuery(byHash(hash))).rows[0];
     },
 
+    /** The workspace a key belongs to, for the operator, who names a key by id alone. */
+    async workspaceOf(id: string): Promise<string | undefined> {
+      return (await db.selectFrom('api_keys').select('workspace_id').where('id', '=', id).executeTakeFirst())?.workspace_id;
+    },
+
     async find(workspaceId: string, id: string): Promise<KeyRow | undefined> {
       return db.selectFrom('api_keys').select(COLUMNS).where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
     },

@@ -1,24 +1,26 @@
-import type { VerifyResult } from '@pc/contract';
+import type { SignupPolicy, VerifyResult } from '@pc/contract';
 import { uniqueViolation } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
+import type { MailDelivery } from '../mail/mail-delivery.js';
 import type { BackgroundQueue } from '../mail/mail-queue.js';
-import type { Mailer } from '../mail/mailer.js';
 import { signInMail, verifyMail } from '../mail/templates.js';
 import { type Clock, type RandomSource, type RequestMeta, iso, newId, newToken, sha256Hex } from '../shared/runtime.js';
 import type { Store, Trx } from '../store/store.js';
 import { type AbuseLimiters, type AuthLimits, MAGIC_LINK_TTL_MS, SESSION_TTL_MS, spend } from './auth-limits.js';
+import { createMagicLink } from './magic-links.js';
 
 export interface SignInDeps {
   store: Store;
   clock: Clock;
   random: RandomSource;
-  mailer: Mailer;
+  mail: MailDelivery;
   queue: BackgroundQueue;
   audit: AuditService;
   publicUrl: string;
   limits: AuthLimits;
   limiters: AbuseLimiters;
+  signup: SignupPolicy;
 }
 
 export interface SignedIn {
@@ -31,43 +33,40 @@ const minutes = MAGIC_LINK_TTL_MS / 60_000;
 
 /** Registration and sign-in by e-mailed magic link, up to the new session. */
 export function createSignInService(deps: SignInDeps) {
-  const { store, clock, random, mailer, queue, audit, limits, limiters } = deps;
+  const { store, clock, random, mail, queue, audit, limits, limiters } = deps;
   const { db } = store;
 
-  async function createLink(trx: Trx, email: string, pendingRegistrationId: string | null): Promise<string> {
-    const token = newToken(random);
-    const now = clock.now();
-    await trx
-      .insertInto('magic_links')
-      .values({
-        id: newId(random, 'ml'),
-        token_hash: sha256Hex(token),
-        email,
-        pending_registration_id: pendingRegistrationId,
-        created_at: iso(now),
-        expires_at: iso(new Date(now.getTime() + MAGIC_LINK_TTL_MS)),
-        used_at: null,
-      })
-      .execute();
-    return `${deps.publicUrl}/auth/verify?token=${encodeURIComponent(token)}`;
-  }
+  const createLink = async (trx: Trx, email: string, pendingRegistrationId: string | null) =>
+    (await createMagicLink(trx, deps, email, pendingRegistrationId)).link;
 
-  async function mailSignInLink(email: string): Promise<void> {
+  async function mailSignInLink(email: string, meta: RequestMeta): Promise<void> {
     const link = await store.transaction((trx) => createLink(trx, email, null));
-    await mailer.send(signInMail(email, link, minutes));
+    await mail.send(signInMail(email, link, minutes), meta.requestId ?? null);
   }
 
   const hasAccount = async (email: string) => (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) !== undefined;
   const workspaceNameTaken = async (name: string) => (await db.selectFrom('workspaces').select('id').where('name', '=', name).executeTakeFirst()) !== undefined;
 
-  /** Answers the same whether or not the e-mail has an account; the mail work runs after the response. */
+  /** Whoever may sign up: the same answer for every e-mail (closed), or for every e-mail of a domain. */
+  function assertMaySignUp(email: string): void {
+    if (!deps.signup.open) throw new AppError('signup_closed');
+    const domain = email.slice(email.lastIndexOf('@') + 1);
+    if (deps.signup.emailDomains.length > 0 && !deps.signup.emailDomains.includes(domain)) throw new AppError('email_domain_not_allowed');
+  }
+
+  /**
+   * Answers the same whether or not the e-mail has an account; the mail work runs after the response.
+   * The per-e-mail budget is spent only by a request that queues mail, so refused sign-ups (a
+   * taken name, a closed server) leave it alone.
+   */
   async function register(input: { email: string; workspaceName: string }, meta: RequestMeta): Promise<void> {
+    assertMaySignUp(input.email);
     await spend(limiters.perMinute, `register:${meta.ip}`, limits.registerPerIpPerMinute);
-    await spend(limiters.per15Minutes, `email:${input.email}`, limits.perEmailPer15Minutes);
     // A friendly early answer; the unique index on workspace names decides at verification.
     if (await workspaceNameTaken(input.workspaceName)) throw new AppError('workspace_name_taken');
+    await spend(limiters.per15Minutes, `email:${input.email}`, limits.perEmailPer15Minutes);
     queue.enqueue('register', async () => {
-      if (await hasAccount(input.email)) return mailSignInLink(input.email);
+      if (await hasAccount(input.email)) return mailSignInLink(input.email, meta);
       const now = clock.now();
       const link = await store.transaction(async (trx) => {
         const regId = newId(random, 'reg');
@@ -77,7 +76,7 @@ export function createSignInService(deps: SignInDeps) {
           .execute();
         return createLink(trx, input.email, regId);
       });
-      await mailer.send(verifyMail(input.email, input.workspaceName, link, minutes));
+      await mail.send(verifyMail(input.email, input.workspaceName, link, minutes), meta.requestId ?? null);
     });
   }
 
@@ -85,7 +84,7 @@ export function createSignInService(deps: SignInDeps) {
     await spend(limiters.perMinute, `login:${meta.ip}`, limits.loginPerIpPerMinute);
     await spend(limiters.per15Minutes, `email:${input.email}`, limits.perEmailPer15Minutes);
     queue.enqueue('login', async () => {
-      if (await hasAccount(input.email)) await mailSignInLink(input.email);
+      if (await hasAccount(input.email)) await mailSignInLink(input.email, meta);
     });
   }
 
@@ -119,7 +118,8 @@ export function createSignInService(deps: SignInDeps) {
       throw err;
     }
     await trx.insertInto('workspace_members').values({ workspace_id: workspace.id, user_id: created.id, role: 'owner', created_at: nowIso }).execute();
-    await trx.deleteFrom('pending_registrations').where('email', '=', link.email).where('id', '!=', pending.id).execute();
+    // Done with: this sign-up and any other of the e-mail (their links go with them).
+    await trx.deleteFrom('pending_registrations').where('email', '=', link.email).execute();
     await audit.record(trx, {
       workspaceId: workspace.id,
       action: 'auth.registered',

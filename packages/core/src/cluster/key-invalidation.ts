@@ -4,7 +4,7 @@ import type { KeyCache } from '../api-keys/key-cache.js';
 import type { Clock, Logger } from '../shared/runtime.js';
 import { iso } from '../shared/runtime.js';
 import { type Store, type Trx, afterCommit } from '../store/store.js';
-import { CONFIRMATIONS, FRESH_MS, createPeerConfirmations, dbNowMs } from './peer-confirmations.js';
+import { CONFIRMATIONS, FRESH_MS, WAIT_MS, createPeerConfirmations, dbNowMs } from './peer-confirmations.js';
 
 export { FRESH_MS };
 
@@ -26,48 +26,43 @@ export interface KeyInvalidation {
   stats(): { appliedSeq: number; fresh: boolean; listening: boolean };
 }
 
-/** One process (SQLite): evicting this instance's cache after the commit is all there is to do. */
-export function createLocalKeyInvalidation(cache: KeyCache): KeyInvalidation {
-  return {
-    async keysChanged(trx, keyHashes) {
-      afterCommit(trx, () => {
-        for (const h of keyHashes) cache.invalidate(h);
-      });
-    },
-    isFresh: () => true,
-    async start() {},
-    async stop() {},
-    stats: () => ({ appliedSeq: 0, fresh: true, listening: false }),
-  };
-}
-
 const CHANGES = 'pc_key_changes';
 const POLL_MS = 250;
 /** pg_notify takes at most 8000 bytes; a bigger change tells the others to drop their whole cache. */
 const MAX_HASHES_IN_PAYLOAD = 100;
 
-export interface ClusterInvalidationDeps {
+export interface KeyInvalidationDeps {
   store: Store;
-  notifications: Notifications;
+  /** PostgreSQL: the LISTEN connection. Null on SQLite, where one server process serves requests. */
+  notifications: Notifications | null;
   cache: KeyCache;
   instanceId: string;
   clock: Clock;
   logger: Logger;
+  /**
+   * SQLite: this process is not the server but works beside it on the same file (the admin
+   * command): after a change it waits until the server's cache can no longer hold the key.
+   */
+  besideServer?: boolean;
 }
 
 /**
- * Several instances on PostgreSQL. Each change takes the next `key_seq` under a row lock (so
- * sequence order is commit order), is logged in `key_invalidations`, and is announced with NOTIFY,
- * which PostgreSQL delivers only if the transaction commits. After the commit the mutating
- * instance evicts its own entries and waits until every live instance has said (on `pc_key_acks`)
- * that it evicted too, so the change holds everywhere on the very next request.
+ * Each change takes the next `key_seq` under a row lock (so sequence order is commit order) and is
+ * logged in `key_invalidations`; every process that caches keys polls that log every 250 ms and
+ * serves a cached decision only while its last complete poll began less than 1 s ago. After the
+ * commit the changing process evicts its own entries.
  *
- * The backstop, for a lost notification or a silent peer: every instance polls the log every
- * 250 ms, and serves a cached decision only while its last complete poll began less than 1 s ago.
- * A peer that does not answer within 1 s can therefore no longer serve what it had cached, and
- * the mutating request answers then at the latest. A listener that reconnects clears its cache.
+ * PostgreSQL (several instances): the change is also announced with NOTIFY, which PostgreSQL
+ * delivers only if the transaction commits, and the mutating instance waits until every live
+ * instance has said (on `pc_key_acks`) that it evicted too, so the change holds everywhere on the
+ * very next request. A peer that does not answer within 1 s can no longer serve what it had
+ * cached (its polls failed or it is gone), so the request answers then at the latest. A listener
+ * that reconnects clears its cache.
+ *
+ * SQLite (one server): the server's own changes need nothing more; the admin command, a second
+ * process on the file, waits out the 1 s bound instead of hearing back.
  */
-export function createClusterKeyInvalidation(deps: ClusterInvalidationDeps): KeyInvalidation {
+export function createKeyInvalidation(deps: KeyInvalidationDeps): KeyInvalidation {
   const { store, notifications, cache, instanceId, clock, logger } = deps;
   const db = store.db;
   let appliedSeq = -1;
@@ -91,16 +86,21 @@ export function createClusterKeyInvalidation(deps: ClusterInvalidationDeps): Key
     ack(Number(seqText));
   }
 
-  async function pollOnce(): Promise<void> {
-    const began = performance.now();
-    // The heartbeat and the newest seq in one round trip.
+  /** The newest seq; on PostgreSQL in the same round trip as this instance's heartbeat. */
+  async function latestSeq(): Promise<number> {
+    if (!notifications) return (await db.selectFrom('cluster_state').select('key_seq').where('id', '=', 1).executeTakeFirstOrThrow()).key_seq;
     const heartbeat = await db
       .insertInto('cluster_instances')
       .values({ id: instanceId, started_at: startedAt, seen_at_ms: dbNowMs })
       .onConflict((oc) => oc.column('id').doUpdateSet({ seen_at_ms: dbNowMs }))
       .returning((eb) => eb.selectFrom('cluster_state').select('key_seq').where('id', '=', 1).as('key_seq'))
       .executeTakeFirstOrThrow();
-    const latest = Number(heartbeat.key_seq);
+    return Number(heartbeat.key_seq);
+  }
+
+  async function pollOnce(): Promise<void> {
+    const began = performance.now();
+    const latest = await latestSeq();
     while (appliedSeq < latest) {
       const rows = await db
         .selectFrom('key_invalidations')
@@ -119,7 +119,7 @@ export function createClusterKeyInvalidation(deps: ClusterInvalidationDeps): Key
       }
       for (const r of rows) {
         evict(JSON.parse(r.key_hashes) as string[]);
-        ack(r.seq);
+        if (notifications) ack(r.seq);
         appliedSeq = r.seq;
       }
     }
@@ -144,20 +144,25 @@ export function createClusterKeyInvalidation(deps: ClusterInvalidationDeps): Key
         .returning('key_seq')
         .executeTakeFirstOrThrow();
       await trx.insertInto('key_invalidations').values({ seq, key_hashes: JSON.stringify(keyHashes), created_at: iso(clock.now()) }).execute();
-      const hashes = keyHashes.length <= MAX_HASHES_IN_PAYLOAD ? keyHashes.join(',') : '*';
-      await sql`select pg_notify(${CHANGES}, ${`${instanceId} ${seq} ${hashes}`})`.execute(trx);
+      if (notifications) {
+        const hashes = keyHashes.length <= MAX_HASHES_IN_PAYLOAD ? keyHashes.join(',') : '*';
+        await sql`select pg_notify(${CHANGES}, ${`${instanceId} ${seq} ${hashes}`})`.execute(trx);
+      }
       afterCommit(trx, async () => {
         evict(keyHashes);
-        await confirmations.waitForPeers(seq);
+        if (notifications) await confirmations.waitForPeers(seq);
+        else if (deps.besideServer) await new Promise((r) => setTimeout(r, WAIT_MS));
       });
     },
     isFresh: () => performance.now() < freshUntil,
     async start() {
-      notifications.listen(CHANGES, onChange);
-      notifications.listen(CONFIRMATIONS, confirmations.heard);
-      // Whatever happened while the listener was away was missed; the poll catches up from here.
-      notifications.onReconnect(() => cache.clear());
-      await notifications.start();
+      if (notifications) {
+        notifications.listen(CHANGES, onChange);
+        notifications.listen(CONFIRMATIONS, confirmations.heard);
+        // Whatever happened while the listener was away was missed; the poll catches up from here.
+        notifications.onReconnect(() => cache.clear());
+        await notifications.start();
+      }
       const state = await db.selectFrom('cluster_state').select('key_seq').where('id', '=', 1).executeTakeFirstOrThrow();
       appliedSeq = state.key_seq;
       await poll();
@@ -171,8 +176,8 @@ export function createClusterKeyInvalidation(deps: ClusterInvalidationDeps): Key
       if (pollTimer) clearInterval(pollTimer);
       await polling;
       // Others stop waiting for this instance at once instead of after LIVE_MS.
-      await db.deleteFrom('cluster_instances').where('id', '=', instanceId).execute().catch(() => {});
+      if (notifications) await db.deleteFrom('cluster_instances').where('id', '=', instanceId).execute().catch(() => {});
     },
-    stats: () => ({ appliedSeq, fresh: performance.now() < freshUntil, listening: notifications.connected }),
+    stats: () => ({ appliedSeq, fresh: performance.now() < freshUntil, listening: notifications?.connected ?? false }),
   };
 }

@@ -8,7 +8,7 @@ export const FRESH_MS = 1000;
 /** An instance whose last poll is older than this is not waited for (it cannot be serving from its cache). */
 const LIVE_MS = 3000;
 /** Past FRESH_MS, an instance that did not confirm can no longer serve what it had cached. */
-const WAIT_MS = FRESH_MS + 50;
+export const WAIT_MS = FRESH_MS + 50;
 
 /** Now, by the database's clock, in epoch ms: instances compare heartbeats on one clock. */
 export const dbNowMs = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;

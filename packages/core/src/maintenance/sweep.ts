@@ -6,12 +6,31 @@ import type { Store } from '../store/store.js';
 /** Key changes stay in the log this long: an instance that could not poll for longer clears its cache. */
 const INVALIDATION_LOG_MS = 3600_000;
 
-/** Deletes what can no longer be used: expired links, sign-ups and sessions, old key changes, ended rate-limit windows. */
-export function createSweep(deps: { store: Store; clock: Clock; sharedLimiters: SharedWindowLimiter[] }) {
+const DAY_MS = 24 * 3600_000;
+/** Rows per delete statement: a long audit log is trimmed in steps that each stay far below the statement timeout. */
+const BATCH = 5000;
+
+/**
+ * Deletes what can no longer be used (expired links, sign-ups and sessions, old key changes, ended
+ * rate-limit windows, instances long gone) and audit entries past their retention.
+ */
+export function createSweep(deps: { store: Store; clock: Clock; sharedLimiters: SharedWindowLimiter[]; auditRetentionDays: number }) {
   const { store, clock } = deps;
+
+  async function trimAuditLog(before: string): Promise<void> {
+    for (;;) {
+      const res = await store.db
+        .deleteFrom('audit_logs')
+        .where('seq', 'in', (eb) => eb.selectFrom('audit_logs').select('seq').where('created_at', '<', before).limit(BATCH))
+        .executeTakeFirst();
+      if (Number(res.numDeletedRows) < BATCH) return;
+    }
+  }
+
   return async function sweep(): Promise<void> {
     const now = clock.now();
     const nowIso = iso(now);
+    await trimAuditLog(iso(new Date(now.getTime() - deps.auditRetentionDays * DAY_MS)));
     await store.db.deleteFrom('magic_links').where('expires_at', '<=', nowIso).execute();
     await store.db.deleteFrom('pending_registrations').where('expires_at', '<=', nowIso).execute();
     await store.db.deleteFrom('sessions').where('expires_at', '<=', nowIso).execute();

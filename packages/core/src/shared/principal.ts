@@ -11,9 +11,16 @@ export interface ApiKeyPrincipal {
   workspaceId: string;
 }
 
+/** The server's operator, through the admin command on the server's machine; audited as `system`. */
+export interface OperatorPrincipal {
+  kind: 'operator';
+  workspaceId: string;
+}
+
 /** Who is calling, already authenticated by the transport through core. */
 export type Principal = SessionPrincipal | ApiKeyPrincipal;
 
-export function actorOf(p: Principal): { type: 'user' | 'api_key'; id: string } {
+export function actorOf(p: Principal | OperatorPrincipal): { type: 'user' | 'api_key' | 'system'; id: string | null } {
+  if (p.kind === 'operator') return { type: 'system', id: null };
   return p.kind === 'session' ? { type: 'user', id: p.userId } : { type: 'api_key', id: p.keyId };
 }

@@ -61,6 +61,8 @@ export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 export interface RequestMeta {
   ip: string;
   userAgent: string | null;
+  /** The request's `X-Request-Id`, for log lines about work done after the response (mail). */
+  requestId?: string | null;
 }
 
 /**

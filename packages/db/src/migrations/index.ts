@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-scale-out.js';
+import * as m0003 from './0003-audit-retention.js';
 
 // A static list: bundlers cannot lose a migration that is imported by name.
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-scale-out': m0002,
+  '0003-audit-retention': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

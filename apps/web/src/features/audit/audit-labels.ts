@@ -4,6 +4,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'auth.registered': 'Workspace created',
   'auth.signed_in': 'Signed in',
   'auth.signed_out': 'Signed out',
+  'auth.sign_in_link_issued': 'Sign-in link issued by the operator',
   'session.revoked': 'Session signed out',
   'api_key.created': 'API key created',
   'api_key.revoked': 'API key revoked',

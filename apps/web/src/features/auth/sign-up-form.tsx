@@ -14,12 +14,14 @@ interface Props {
   /** Errors the server gave for a field (e.g. workspace_name_taken). */
   serverErrors?: Partial<Record<keyof SignUpValues, string>>;
   initial?: Partial<SignUpValues>;
+  /** Who may sign up, when the server limits it to some e-mail domains. */
+  emailHint?: string | null;
 }
 
 /** E-mail and workspace name, checked with the same zod rules the server applies. */
 const NONE: Partial<Record<keyof SignUpValues, string>> = {};
 
-export function SignUpForm({ onSubmit, busy = false, serverErrors = NONE, initial = {} }: Props) {
+export function SignUpForm({ onSubmit, busy = false, serverErrors = NONE, initial = {}, emailHint = null }: Props) {
   const [email, setEmail] = useState(initial.email ?? '');
   const [workspaceName, setWorkspaceName] = useState(initial.workspaceName ?? '');
   const [touched, setTouched] = useState({ email: false, workspaceName: false });
@@ -54,6 +56,7 @@ export function SignUpForm({ onSubmit, busy = false, serverErrors = NONE, initia
           setEdited((s) => ({ ...s, email: true }));
         }}
         onBlur={() => setTouched((t) => ({ ...t, email: true }))}
+        {...(emailHint ? { hint: emailHint } : {})}
         error={(show('email') ? emailError : null) ?? (edited.email ? null : (serverErrors.email ?? null))}
         required
       />
