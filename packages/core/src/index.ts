@@ -4,9 +4,10 @@ export { DEFAULT_AUTH_LIMITS, MAGIC_LINK_TTL_MS, SESSION_TTL_MS, type AuthLimits
 export { createOutboxMailer, createSmtpMailer, type MailMessage, type Mailer } from './mail/mailer.js';
 export { generateApiKey } from './api-keys/key-format.js';
 export { KeyCache } from './api-keys/key-cache.js';
+export type { KeyAuthentication } from './api-keys/api-key-verification.service.js';
 export { FRESH_MS } from './cluster/key-invalidation.js';
 export { FixedWindowLimiter, type RateLimiter, type RateLimitDecision } from './shared/rate-limiter.js';
-export { LAST_USE_CHUNK } from './shared/last-use.js';
+export { LAST_USE_STATEMENT_MS } from './shared/last-use.js';
 export type { ApiKeyPrincipal, Principal, SessionPrincipal } from './shared/principal.js';
 export { type Clock, type Logger, type RandomSource, type RequestMeta, constantTimeEqual, cryptoRandom, isCrossSite, sha256Hex, silentLogger, systemClock } from './shared/runtime.js';
 export { afterCommit, type Store, type StoreDeps, type Trx } from './store/store.js';

@@ -140,6 +140,33 @@ describe('last use', () => {
     expect(await h.core.apiKeys.get(alice.workspaceId, k.id)).toMatchObject({ lastUsedAt: '2026-03-02T10:00:06.000Z', lastUsedIp: '192.0.2.9' });
   });
 
+  it('a flush of many keys writes every one, in several short statements with requests served between them', async () => {
+    const keys = [];
+    for (let i = 0; i < 600; i++) keys.push(await create(`k${i}`));
+    for (const k of keys) await h.core.apiKeys.authenticate(k.key, meta('192.0.2.3'));
+    h.queries.reset();
+    let flushed = false;
+    let servedDuringFlush = 0;
+    const flushing = h.core.flush().then(() => {
+      flushed = true;
+    });
+    // Requests arriving while the flush runs are answered before it ends.
+    const probe = (async () => {
+      while (!flushed) {
+        await new Promise((r) => setImmediate(r));
+        await h.core.apiKeys.authenticate(keys[1]!.key, meta('192.0.2.3'));
+        if (!flushed) servedDuringFlush++;
+      }
+    })();
+    await flushing;
+    await probe;
+    const statements = h.queries.kinds.filter((k) => k === 'RawNode').length;
+    expect(statements).toBeGreaterThan(1);
+    expect(servedDuringFlush).toBeGreaterThan(0);
+    const written = await h.handle.db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n')).where('last_used_ip', '=', '192.0.2.3').executeTakeFirstOrThrow();
+    expect(Number(written.n)).toBe(600);
+  });
+
   it('refused requests do not count as a use', async () => {
     const k = await create();
     await h.core.apiKeys.updateIpRestrictions(alice.principal, k.id, ['10.0.0.0/8'], meta());

@@ -1,4 +1,4 @@
-import { AppError, type Core, type Principal, type RateLimitState, type SessionPrincipal, isCrossSite } from '@pc/core';
+import { AppError, type Core, type KeyAuthentication, type Principal, type RateLimitState, type SessionPrincipal, isCrossSite } from '@pc/core';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../env.js';
 import { SESSION_COOKIE, readCookie, setSessionCookie } from './cookies.js';
@@ -12,7 +12,11 @@ export function setRateLimitHeaders(res: Response, s: RateLimitState): void {
   res.setHeader('X-RateLimit-Reset', String(s.resetSeconds));
 }
 
-export const apiKeyHeader = (req: Request): string | null => req.get('x-api-key') ?? null;
+/** The `x-api-key` header as Node parsed it (lower-cased names; a repeated header is joined, and then malformed). */
+export const apiKeyHeader = (req: Request): string | null => {
+  const v = req.headers['x-api-key'];
+  return typeof v === 'string' ? v : null;
+};
 
 /** The principal a guard put on the response; guards run before every handler that reads it. */
 export const principalOf = (res: Response): Principal => res.locals.principal as Principal;
@@ -53,20 +57,44 @@ export function createGuards(core: Core, config: Config) {
     next();
   };
 
-  const requireKeyOrSession: RequestHandler = async (req, res, next) => {
+  const admitted = (res: Response, auth: KeyAuthentication) => {
+    setRateLimitHeaders(res, auth.rateLimit);
+    res.locals.principal = auth.principal;
+  };
+  const refused = (res: Response, e: unknown): never => {
+    if (e instanceof AppError && e.extra.rateLimit) setRateLimitHeaders(res, e.extra.rateLimit);
+    throw e;
+  };
+
+  /**
+   * A cached key is judged synchronously (`check`), so the common request goes on to its handler in
+   * the same turn of the event loop, with no promise in between; a key to read from the store, or
+   * a budget to lease, waits for it.
+   */
+  const requireKeyOrSession: RequestHandler = (req, res, next) => {
     const key = apiKeyHeader(req);
     if (key === null) {
-      res.locals.principal = await session(req, res);
-      return next();
+      return session(req, res).then((principal) => {
+        res.locals.principal = principal;
+        next();
+      });
     }
+    let auth: ReturnType<typeof core.apiKeys.check>;
     try {
-      const auth = await core.apiKeys.authenticate(key, requestMeta(req));
-      setRateLimitHeaders(res, auth.rateLimit);
-      res.locals.principal = auth.principal;
+      auth = core.apiKeys.check(key, requestMeta(req));
     } catch (e) {
-      if (e instanceof AppError && e.extra.rateLimit) setRateLimitHeaders(res, e.extra.rateLimit);
-      throw e;
+      return refused(res, e);
     }
+    if (auth instanceof Promise) {
+      return auth.then(
+        (a) => {
+          admitted(res, a);
+          next();
+        },
+        (e: unknown) => refused(res, e),
+      );
+    }
+    admitted(res, auth);
     next();
   };
 

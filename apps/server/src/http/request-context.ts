@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { normalizeIp, parseClientIp } from '@pc/contract';
 import type { RequestMeta } from '@pc/core';
+import type { Socket } from 'node:net';
 import type { Request, RequestHandler } from 'express';
 
 // 16 random bytes per id, as hex: drawn 512 ids at a time rather than one UUID (and a regex) per request.
@@ -30,8 +31,24 @@ export const requestId: RequestHandler = (_req, res, next) => {
  * believed: the socket address stands. Either way the address is written in its normal form.
  */
 export function requestMeta(req: Request): RequestMeta {
-  const ua = req.get('user-agent');
+  const ua = req.headers['user-agent'];
+  const requestId = req.res?.getHeader('X-Request-Id');
+  return { ip: clientIp(req), userAgent: ua ? ua.slice(0, 512) : null, requestId: typeof requestId === 'string' ? requestId : null };
+}
+
+// Without TRUST_PROXY the client is the socket's peer, the same for every request of a keep-alive
+// connection: written in normal form once per connection rather than parsed once per request.
+const peerOf = new WeakMap<Socket, string>();
+
+function clientIp(req: Request): string {
+  if (req.app.get('trust proxy') === false) {
+    let ip = peerOf.get(req.socket);
+    if (ip === undefined) {
+      ip = normalizeIp(req.socket.remoteAddress ?? '0.0.0.0');
+      peerOf.set(req.socket, ip);
+    }
+    return ip;
+  }
   const claimed = req.ip;
-  const ip = claimed !== undefined && parseClientIp(claimed) ? claimed : (req.socket.remoteAddress ?? '0.0.0.0');
-  return { ip: normalizeIp(ip), userAgent: ua ? ua.slice(0, 512) : null };
+  return normalizeIp(claimed !== undefined && parseClientIp(claimed) ? claimed : (req.socket.remoteAddress ?? '0.0.0.0'));
 }

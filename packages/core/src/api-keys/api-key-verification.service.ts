@@ -1,12 +1,12 @@
-import { compileRanges, isWellFormedApiKey, normalizeIp, parseCidr } from '@pc/contract';
+import { API_KEY_LENGTH, compileRanges, isWellFormedApiKey, normalizeIp, parseCidr } from '@pc/contract';
 import type { AuditEntryInput, AuditService } from '../audit/audit.service.js';
 import type { KeyInvalidation } from '../cluster/key-invalidation.js';
 import { AppError, type RateLimitState } from '../errors.js';
 import type { ApiKeyPrincipal } from '../shared/principal.js';
 import type { RateLimitDecision, RateLimiter } from '../shared/rate-limiter.js';
-import { type Clock, type RequestMeta, iso, sha256Hex } from '../shared/runtime.js';
+import { type Clock, type RequestMeta, epochMs, iso, sha256Hex } from '../shared/runtime.js';
 import type { UsageBuffer } from '../shared/usage-buffer.js';
-import { writeLastUse } from '../shared/last-use.js';
+import { createLastUseWriter } from '../shared/last-use.js';
 import type { Store } from '../store/store.js';
 import type { KeyUse } from './api-key-management.service.js';
 import type { ApiKeysRepository } from './api-keys.repository.js';
@@ -82,44 +82,62 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
     return { principal: { kind: 'api_key', keyId: key.id, workspaceId: key.workspaceId }, rateLimit };
   }
 
-  /**
-   * The hot path. Checks in the contract's order: format/checksum (no I/O) → known and active
-   * (cache while it is fresh, else one indexed read) → IP range → rate limit. It never writes to
-   * the database itself; on PostgreSQL the shared rate limit leases its budget in chunks.
-   */
-  async function authenticate(rawKey: string, meta: RequestMeta): Promise<KeyAuthentication> {
-    if (!isWellFormedApiKey(rawKey)) throw INVALID_KEY;
-    const hash = sha256Hex(rawKey);
-    const now = clock.now().getTime();
-    let key = invalidation.isFresh() ? cache.get(hash, now) : undefined;
-    if (key === undefined) {
-      const version = cache.version;
-      const loaded = await load(hash);
-      if (loaded) cache.set(hash, loaded, version);
-      else cache.setUnknown(hash, now, version);
-      key = loaded ?? 'unknown';
-    }
-    if (key === 'unknown' || key.revoked) throw INVALID_KEY;
+  /** A key's rules, in the contract's order after "known": active, IP range, rate limit. */
+  function judge(key: CachedKey, meta: RequestMeta, now: number): KeyAuthentication | Promise<KeyAuthentication> {
+    if (key.revoked) throw INVALID_KEY;
     if (key.expiresAt !== null && key.expiresAt <= now) {
-      if (!key.expiryRecorded) await recordExpiry(key, meta);
-      throw new AppError('api_key_expired');
+      const refuse = () => {
+        throw new AppError('api_key_expired');
+      };
+      return key.expiryRecorded ? refuse() : recordExpiry(key, meta).then(refuse);
     }
     if (key.ranges.length > 0 && !key.allowsIp(meta.ip)) {
       audit.recordDenial(key.id, denial(key, 'api_key.ip_denied', meta));
       throw new AppError('ip_not_allowed', `The IP address ${normalizeIp(meta.ip)} is not allowed to use this API key.`);
     }
     const decision = limiter.consume(key.id, deps.rateLimitPerMinute);
-    return admit(key, decision instanceof Promise ? await decision : decision, meta, now);
+    return decision instanceof Promise ? decision.then((d) => admit(key, d, meta, now)) : admit(key, decision, meta, now);
   }
+
+  async function lookUp(hash: string, meta: RequestMeta, now: number): Promise<KeyAuthentication> {
+    const version = cache.version;
+    const loaded = await load(hash);
+    if (loaded) cache.set(hash, loaded, version);
+    else cache.setUnknown(hash, now, version);
+    if (!loaded) throw INVALID_KEY;
+    return judge(loaded, meta, now);
+  }
+
+  /**
+   * The hot path, in the contract's order: format/checksum (no I/O) → known and active (cache while
+   * it is fresh, else one indexed read) → IP range → rate limit. It never writes to the database
+   * itself; on PostgreSQL the shared rate limit leases its budget in chunks. The answer (or the
+   * refusal, thrown) is synchronous when the key is cached and its budget at hand, a promise
+   * otherwise: the REST guard takes it without a turn of the event loop. Only keys that passed
+   * the format check are ever cached, so a cached key is looked up before its checksum is redone.
+   */
+  function check(rawKey: string, meta: RequestMeta): KeyAuthentication | Promise<KeyAuthentication> {
+    if (rawKey.length !== API_KEY_LENGTH) throw INVALID_KEY;
+    const hash = sha256Hex(rawKey);
+    const now = epochMs(clock);
+    const cached = invalidation.isFresh() ? cache.get(hash, now) : undefined;
+    if (cached !== undefined && cached !== 'unknown') return judge(cached, meta, now);
+    if (!isWellFormedApiKey(rawKey) || cached === 'unknown') throw INVALID_KEY;
+    return lookUp(hash, meta, now);
+  }
+
+  /** `check`, always as a promise (tRPC, tests). */
+  const authenticate = async (rawKey: string, meta: RequestMeta): Promise<KeyAuthentication> => check(rawKey, meta);
+
+  const writeLastUse = createLastUseWriter<KeyUse>(store.db, 'api_keys', (u) => ({ at: iso(new Date(u.at)), ip: normalizeIp(u.ip) }));
 
   /** Writes the coalesced last-use values (one row per key used since the last flush), in chunks. */
   async function flushUsage(): Promise<number> {
     const batch = usage.take();
     if (batch.size === 0) return 0;
-    const rows = [...batch].map(([id, u]) => ({ id, at: iso(new Date(u.at)), ip: normalizeIp(u.ip) }));
-    const { written, failed, error } = await writeLastUse(store.db, 'api_keys', rows);
-    if (failed.length > 0) {
-      usage.restore(new Map(failed.map((r) => [r.id, batch.get(r.id)!])));
+    const { written, failed, error } = await writeLastUse(batch);
+    if (failed.size > 0) {
+      usage.restore(failed);
       throw error;
     }
     flushes++;
@@ -127,6 +145,7 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
   }
 
   return {
+    check,
     authenticate,
     flushUsage,
     stats: () => ({ cache: cache.sizes, pendingUsage: usage.size, flushes, invalidation: invalidation.stats() }),

@@ -2,7 +2,7 @@ import type { LogoutScope, MeResult, SessionItem } from '@pc/contract';
 import { compileOnce } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
-import { writeLastUse } from '../shared/last-use.js';
+import { createLastUseWriter } from '../shared/last-use.js';
 import type { SessionPrincipal } from '../shared/principal.js';
 import { type Clock, type RequestMeta, iso, sha256Hex } from '../shared/runtime.js';
 import { UsageBuffer } from '../shared/usage-buffer.js';
@@ -104,12 +104,14 @@ export function createSessionsService(deps: { store: Store; clock: Clock; audit:
     });
   }
 
+  const writeLastUse = createLastUseWriter<string>(db, 'sessions', (at) => ({ at }));
+
   async function flushUsage(): Promise<void> {
     const batch = sessionUse.take();
     if (batch.size === 0) return;
-    const { failed, error } = await writeLastUse(db, 'sessions', [...batch].map(([id, at]) => ({ id, at })));
-    if (failed.length > 0) {
-      sessionUse.restore(new Map(failed.map((r) => [r.id, r.at])));
+    const { failed, error } = await writeLastUse(batch);
+    if (failed.size > 0) {
+      sessionUse.restore(failed);
       throw error;
     }
   }

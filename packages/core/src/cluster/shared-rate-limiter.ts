@@ -1,7 +1,7 @@
 import { isRetryableConflict } from '@pc/db';
 import { sql } from 'kysely';
 import { type RateLimitDecision, type RateLimiter, decide, windowAt } from '../shared/rate-limiter.js';
-import type { Clock } from '../shared/runtime.js';
+import { type Clock, epochMs } from '../shared/runtime.js';
 import type { Store } from '../store/store.js';
 
 /** What this instance holds of one bucket's budget in the current window. */
@@ -47,7 +47,7 @@ export class SharedWindowLimiter implements RateLimiter {
   ) {}
 
   consume(bucket: string, limit: number): RateLimitDecision | Promise<RateLimitDecision> {
-    const now = this.clock.now().getTime();
+    const now = epochMs(this.clock);
     const { start, resetSeconds } = windowAt(now, this.windowMs);
     this.sweep(start);
     let lease = this.leases.get(bucket);

@@ -2,7 +2,6 @@ import type { Db } from '@pc/db';
 import { sql } from 'kysely';
 
 export interface LastUse {
-  id: string;
   /** ISO timestamp. */
   at: string;
   /** Keys only: the client IP of that use. */
@@ -10,35 +9,57 @@ export interface LastUse {
 }
 
 /**
- * Rows per statement. One statement blocks SQLite's single connection (and, with better-sqlite3,
- * the event loop) while it runs: on our 2-core machine 250 rows take 1.3 to 1.8 ms, where one
- * transaction of 2,200 single-row updates took 50 to 130 ms. Each chunk is its own small commit,
- * and requests run between chunks.
+ * How long one statement may take. A statement blocks SQLite's single connection (and, with
+ * better-sqlite3, the event loop) while it runs, and what a row costs grows with the table: on our
+ * 2-core machine 250 rows took under 2 ms on a small table and about 19 ms on a million keys, where
+ * one transaction of 2,200 single-row updates took 50 to 130 ms. So the chunk is sized by time:
+ * after each statement the next is made as large as fits in this budget, at the pace just seen.
  */
-export const LAST_USE_CHUNK = 250;
+export const LAST_USE_STATEMENT_MS = 4;
+const MIN_ROWS = 20;
+const MAX_ROWS = 1000;
 
 const yieldToRequests = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * Writes coalesced last-use values, one multi-row `UPDATE … FROM (VALUES …)` per chunk (the same SQL
- * runs on SQLite and PostgreSQL; both name the columns of a VALUES list column1, column2, …). A value
- * never moves backwards: with several instances, one that flushes late must not overwrite a newer
- * use recorded by another. Returns the rows not written when a chunk fails, for the next flush.
+ * runs on SQLite and PostgreSQL; both name the columns of a VALUES list column1, column2, …), each
+ * its own small commit, with requests served between chunks. Rows are formatted chunk by chunk, so
+ * a large batch does not block the event loop before the first statement either. A value never
+ * moves backwards: with several instances, one that flushes late must not overwrite a newer use
+ * recorded by another.
  */
-export async function writeLastUse(db: Db, table: 'api_keys' | 'sessions', rows: LastUse[]): Promise<{ written: number; failed: LastUse[]; error?: unknown }> {
+export function createLastUseWriter<V>(db: Db, table: 'api_keys' | 'sessions', toRow: (value: V) => LastUse) {
   const withIp = table === 'api_keys';
   const lastUsedAt = sql.ref(`${table}.last_used_at`);
-  for (let i = 0; i < rows.length; i += LAST_USE_CHUNK) {
-    const chunk = rows.slice(i, i + LAST_USE_CHUNK);
-    const values = sql.join(chunk.map((r) => (withIp ? sql`(${r.id}, ${r.at}, ${r.ip ?? null})` : sql`(${r.id}, ${r.at})`)));
-    const set = withIp ? sql`last_used_at = v.column2, last_used_ip = v.column3` : sql`last_used_at = v.column2`;
-    try {
-      await sql`update ${sql.table(table)} set ${set} from (values ${values}) as v
-        where ${sql.ref(`${table}.id`)} = v.column1 and (${lastUsedAt} is null or ${lastUsedAt} < v.column2)`.execute(db);
-    } catch (error) {
-      return { written: i, failed: rows.slice(i), error };
+  const set = withIp ? sql`last_used_at = v.column2, last_used_ip = v.column3` : sql`last_used_at = v.column2`;
+  let rowsPerStatement = 100;
+
+  /** Writes `batch`; what a failed statement did not write is returned with the error, for the next flush. */
+  return async function write(batch: Map<string, V>): Promise<{ written: number; failed: Map<string, V>; error?: unknown }> {
+    const entries = [...batch];
+    for (let i = 0; i < entries.length; ) {
+      const chunk = entries.slice(i, i + rowsPerStatement);
+      const values = sql.join(
+        chunk.map(([id, v]) => {
+          const r = toRow(v);
+          return withIp ? sql`(${id}, ${r.at}, ${r.ip ?? null})` : sql`(${id}, ${r.at})`;
+        }),
+      );
+      const started = performance.now();
+      try {
+        await sql`update ${sql.table(table)} set ${set} from (values ${values}) as v
+          where ${sql.ref(`${table}.id`)} = v.column1 and (${lastUsedAt} is null or ${lastUsedAt} < v.column2)`.execute(db);
+      } catch (error) {
+        return { written: i, failed: new Map(entries.slice(i)), error };
+      }
+      const perRow = (performance.now() - started) / chunk.length;
+      // Halfway to the size that fits the budget at this pace: steady under noise, quick enough when the table grows.
+      const fits = perRow > 0 ? LAST_USE_STATEMENT_MS / perRow : MAX_ROWS;
+      rowsPerStatement = Math.round(Math.min(MAX_ROWS, Math.max(MIN_ROWS, (rowsPerStatement + fits) / 2)));
+      i += chunk.length;
+      if (i < entries.length) await yieldToRequests();
     }
-    if (i + LAST_USE_CHUNK < rows.length) await yieldToRequests();
-  }
-  return { written: rows.length, failed: [] };
+    return { written: entries.length, failed: new Map() };
+  };
 }

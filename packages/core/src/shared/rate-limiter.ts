@@ -1,5 +1,5 @@
 import type { RateLimitState } from '../errors.js';
-import type { Clock } from './runtime.js';
+import { type Clock, epochMs } from './runtime.js';
 
 export interface RateLimitDecision extends RateLimitState {
   allowed: boolean;
@@ -40,7 +40,7 @@ export class FixedWindowLimiter implements RateLimiter {
   ) {}
 
   consume(bucket: string, limit: number): RateLimitDecision {
-    const now = this.clock.now().getTime();
+    const now = epochMs(this.clock);
     this.sweep(now);
     const { start, resetSeconds } = windowAt(now, this.windowMs);
     let w = this.windows.get(bucket);
