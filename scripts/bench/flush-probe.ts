@@ -1,10 +1,12 @@
-// The usage flush of 5,000 distinct keys, measured in process. Over HTTP this machine serves ~2,200
-// keyed requests a second, so no flush there carries more than ~2,200 keys, and the flush interval
+// The usage flush of 5,000 distinct keys, measured in process. Over HTTP this machine serves 2,500
+// to 3,500 keyed requests a second, so no flush there carries 5,000 keys, and the flush interval
 // is not configurable. Here a core (packages/core, as the server wires it, but with its flush timer
 // parked) authenticates N distinct keys, then `core.flush()` is timed while
-// perf_hooks.monitorEventLoopDelay runs, with every SQL statement timed by a Kysely plugin. For
-// comparison, the same N rows are then written by ONE `UPDATE … FROM (VALUES …)` statement: what
-// flushing without chunks would hold the connection (and, on SQLite, the event loop) for.
+// perf_hooks.monitorEventLoopDelay runs, with every SQL statement timed by a Kysely plugin (and its
+// rows counted). For comparison, the same N rows are then written, newer, twice more: by the
+// previous writer (every row formatted first, then fixed chunks of 250 rows, a turn of the event
+// loop between them), and by ONE `UPDATE … FROM (VALUES …)` statement, what flushing without
+// chunks would hold the connection (and, on SQLite, the event loop) for.
 //
 // Bundled by `npm run bench` into .bench/flush-probe.mjs, run once per store, prints one JSON object.
 //   PROBE_DATABASE_URL   file:… or postgres://… (migrated here)
@@ -13,7 +15,9 @@
 //   PROBE_SEEDED         "<seed>:<stride>": present keys seeded by seed.mjs (numberedKey(seed, stride·i + 1))
 //                        instead of creating them, e.g. on a copy of the million-key database
 //   PROBE_OUTBOX         where the outbox mailer writes (the sign-up link)
+import { statSync } from 'node:fs';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { normalizeIp } from '@pc/contract';
 import { createCore, createOutboxMailer, type Logger } from '@pc/core';
 import { createDb, migrateToLatest } from '@pc/db';
 import { type KyselyPlugin, type QueryId, sql } from 'kysely';
@@ -34,24 +38,57 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 // connection, run); on SQLite the run is synchronous, so that is how long it holds the event loop.
 // The flush writes with raw SQL; the query-builder statements (on PostgreSQL, the key-change poll
 // every 250 ms) are left out.
-const starts = new WeakMap<QueryId, number>();
-let timings: number[] | null = null;
+// On SQLite a statement during which the database file's mtime changed ran a WAL checkpoint (in WAL
+// mode only a checkpoint writes the main file; SQLite runs one inside the commit that takes the WAL
+// past 1,000 pages), whatever the size of the statement.
+const handle = createDb(url);
+const db = handle.db.withPlugin(timerPlugin());
+const mtime = handle.path === null ? () => 0n : () => statSync(handle.path!, { bigint: true }).mtimeNs;
+
+interface Timing {
+  ms: number;
+  rows: number;
+  checkpoint: boolean;
+}
+const starts = new WeakMap<QueryId, { at: number; mtime: bigint }>();
+let timings: Timing[] | null = null;
 let firstStatementAt = 0;
-const timer: KyselyPlugin = {
-  transformQuery({ node, queryId }) {
-    if (timings && node.kind === 'RawNode') {
-      const now = performance.now();
-      if (timings.length === 0 && firstStatementAt === 0) firstStatementAt = now;
-      starts.set(queryId, now);
-    }
-    return node;
-  },
-  async transformResult({ result, queryId }) {
-    const t = starts.get(queryId);
-    if (t !== undefined && timings) timings.push(performance.now() - t);
-    return result;
-  },
-};
+function timerPlugin(): KyselyPlugin {
+  return {
+    transformQuery({ node, queryId }) {
+      if (timings && node.kind === 'RawNode') {
+        const before = mtime();
+        const now = performance.now();
+        if (timings.length === 0 && firstStatementAt === 0) firstStatementAt = now;
+        starts.set(queryId, { at: now, mtime: before });
+      }
+      return node;
+    },
+    async transformResult({ result, queryId }) {
+      const t = starts.get(queryId);
+      if (t !== undefined && timings) {
+        const ms = performance.now() - t.at;
+        timings.push({ ms, rows: Number(result.numAffectedRows ?? 0), checkpoint: mtime() !== t.mtime });
+      }
+      return result;
+    },
+  };
+}
+
+/** The writer before last-use.ts sized its chunks by time: what it did, for the same rows. */
+const FIXED_CHUNK = 250;
+async function fixedChunks(ids: string[], atMs: number): Promise<number> {
+  const rows = ids.map((id) => ({ id, at: new Date(atMs).toISOString(), ip: normalizeIp('127.0.0.1') }));
+  let updated = 0;
+  for (let i = 0; i < rows.length; i += FIXED_CHUNK) {
+    const values = sql.join(rows.slice(i, i + FIXED_CHUNK).map((r) => sql`(${r.id}, ${r.at}, ${r.ip})`));
+    const result = await sql`update api_keys set last_used_at = v.column2, last_used_ip = v.column3 from (values ${values}) as v
+      where api_keys.id = v.column1 and (api_keys.last_used_at is null or api_keys.last_used_at < v.column2)`.execute(db);
+    updated += Number(result.numAffectedRows ?? 0);
+    if (i + FIXED_CHUNK < rows.length) await new Promise<void>((r) => setImmediate(r));
+  }
+  return updated;
+}
 
 const stats = (h: IntervalHistogram) => {
   const empty = h.count === 0;
@@ -88,7 +125,6 @@ async function measured<T>(work: () => Promise<T>, windowMs = 0) {
 }
 
 async function main() {
-  const handle = createDb(url!);
   await migrateToLatest(handle);
   let onLink: (line: string) => void = () => {};
   const logger: Logger = {
@@ -97,7 +133,7 @@ async function main() {
     error: (m) => process.stderr.write(`[flush-probe] ${m}\n`),
   };
   const core = createCore({
-    store: { db: handle.db.withPlugin(timer), dialect: handle.dialect, notifications: handle.notifications },
+    store: { db, dialect: handle.dialect, notifications: handle.notifications },
     mailer: createOutboxMailer(OUTBOX, 'bench <bench@localhost>', logger),
     publicUrl: 'http://localhost:3000',
     rateLimitPerMinute: 1_000_000_000,
@@ -144,13 +180,40 @@ async function main() {
   const countSince = async (since: string) =>
     Number((await sql<{ n: number | string }>`select count(*) as n from api_keys where last_used_at >= ${since}`.execute(handle.db)).rows[0]!.n);
 
+  /**
+   * SQLite runs a checkpoint inside whichever commit takes the WAL past 1,000 pages, so where it
+   * falls depends on what was written before. Each write starts with an empty WAL, so that the
+   * three writers of a round are compared from the same state (and one does not always inherit
+   * the others' pages).
+   */
+  const emptyWal = async () => {
+    if (handle.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(handle.db);
+  };
+
   const flushes = [];
+  const fixed = [];
   const single = [];
+  /** One write's statements: how many, their rows, the longest, their own time. */
+  const statementsOf = (list: Timing[]) => {
+    const others = list.filter((t) => !t.checkpoint).map((t) => t.ms);
+    const checkpoints = list.filter((t) => t.checkpoint).map((t) => t.ms);
+    return {
+      statements: list.length,
+      minRows: Math.min(...list.map((t) => t.rows)),
+      maxRows: Math.max(...list.map((t) => t.rows)),
+      longestStatementMs: round2(Math.max(...list.map((t) => t.ms))),
+      statementsMs: round2(list.reduce((a, t) => a + t.ms, 0)),
+      checkpoints: checkpoints.length,
+      longestCheckpointMs: checkpoints.length ? round2(Math.max(...checkpoints)) : null,
+      longestOtherMs: others.length ? round2(Math.max(...others)) : null,
+    };
+  };
   for (let r = 0; r < REPEAT; r++) {
     await sleep(2);
     const since = new Date().toISOString();
     await sleep(2);
     const useMs = await measured(useAll);
+    await emptyWal();
     timings = [];
     const f = await measured(() => core.flush(), 1000);
     const statements = timings;
@@ -160,30 +223,40 @@ async function main() {
       ms: f.ms,
       loop: f.loop,
       second: f.window,
-      statements: statements.length,
-      longestStatementMs: round2(Math.max(...statements)),
-      statementsMs: round2(statements.reduce((a, b) => a + b, 0)),
-      // Synchronous work before the first chunk goes out (taking the batch, formatting every row).
+      ...statementsOf(statements),
+      // Synchronous work before the first chunk goes out (taking the batch, formatting its rows).
       beforeFirstStatementMs: f.beforeFirstStatementMs,
       rowsUpdated: updated,
       authenticateAllMs: useMs.ms,
     });
 
-    // The same rows, newer, in one statement (the SQL writeLastUse runs per chunk of 250).
+    // The same rows, newer, as the previous writer wrote them (fixed chunks of 250).
+    await emptyWal();
+    await sleep(2);
+    timings = [];
+    const atMs = Date.now();
+    const old = await measured(() => fixedChunks(ids, atMs));
+    const oldStatements = timings;
+    timings = null;
+    fixed.push({ ms: old.ms, loop: old.loop, ...statementsOf(oldStatements), beforeFirstStatementMs: old.beforeFirstStatementMs, rowsUpdated: old.value });
+
+    // The same rows, newer, in one statement (the SQL the writer runs per chunk).
+    await emptyWal();
     await sleep(2);
     const at = new Date().toISOString();
     const values = sql.join(ids.map((id) => sql`(${id}, ${at}, ${'127.0.0.1'})`));
+    const mtimeBefore = mtime();
     const one = await measured(() =>
       sql`update api_keys set last_used_at = v.column2, last_used_ip = v.column3 from (values ${values}) as v
         where api_keys.id = v.column1 and (api_keys.last_used_at is null or api_keys.last_used_at < v.column2)`.execute(handle.db),
     );
-    single.push({ ms: one.ms, loop: one.loop, rowsUpdated: Number(one.value.numAffectedRows ?? -1) });
+    single.push({ ms: one.ms, loop: one.loop, checkpoints: mtime() !== mtimeBefore ? 1 : 0, rowsUpdated: Number(one.value.numAffectedRows ?? -1) });
   }
 
   await core.stop();
   await handle.close();
   process.stdout.write(
-    `${JSON.stringify({ dialect: handle.dialect, keys: KEYS, seeded: Boolean(SEEDED), createMs: Math.round(createMs), flushes, single })}\n`,
+    `${JSON.stringify({ dialect: handle.dialect, keys: KEYS, seeded: Boolean(SEEDED), createMs: Math.round(createMs), flushes, fixed, single })}\n`,
   );
 }
 

@@ -41,18 +41,23 @@ export function summarise(s, connections) {
 /** The exact WAL count, unless a checkpoint restarted the WAL: then the data_version count. */
 const commitCount = (w) => (w.restarted ? String(w.polled) : String(w.commits));
 
-/** Rows per flush statement (LAST_USE_CHUNK, packages/core/src/shared/last-use.ts). */
-const CHUNK = 250;
+/**
+ * The fewest rows a flush statement carries (packages/core/src/shared/last-use.ts sizes each one to
+ * take LAST_USE_STATEMENT_MS = 4 ms at the pace just seen, within 20..1000 rows). The previous
+ * writer used a fixed 250.
+ */
+const MIN_ROWS = 20;
+const OLD_CHUNK = 250;
 
 /**
- * The most commits "one flush a second, one statement per 250 keys" allows for a scenario's bursts:
- * a burst of d seconds sees at most ceil(d) flush ticks with usage pending plus the one that writes
- * what was left when it ended, and a flush of k keys is ceil(k / 250) statements, so in all at most
- * ticks + requests / 250 (each request puts at most one key into one flush; with one key, ticks).
+ * The most commits "one flush a second, at most ceil(k / 20) statements for k keys" allows for a
+ * scenario's bursts: a burst of d seconds sees at most ceil(d) flush ticks with usage pending plus
+ * the one that writes what was left when it ended, and ceil(k / 20) <= 1 + floor(k / 20), so in all
+ * at most ticks + requests / 20 (each request puts at most one key into one flush; with one key, ticks).
  */
 export function flushBound(r, flushMs) {
   const ticks = r.raw.reduce((n, burst) => n + Math.ceil((burst.duration * 1000) / flushMs) + 1, 0);
-  return ticks + (r.distinctKeys > 1 ? Math.floor(r.total / CHUNK) : 0);
+  return ticks + (r.distinctKeys > 1 ? Math.floor(r.total / MIN_ROWS) : 0);
 }
 
 const n0 = (x) => Math.round(x).toLocaleString('en');
@@ -149,6 +154,29 @@ function printEventLoop(rows, c) {
         ` max ${r.loopRounds.map((l) => fixed(l.max, 0)).join(' ')}`,
     );
   }
+  const withLog = withLoop.filter((r) => r.loop.some((readings) => readings.some((x) => x.lastUse)));
+  if (withLog.length) {
+    console.log(
+      `Flush statements, timed by each server in better-sqlite3's Statement#run (synchronous: that long the loop is held), within the rounds;` +
+        ` per round: statements/flushes (most in one flush), rows a statement min–max, longest statement ms [longest of those that ran a WAL checkpoint (how many) | of the others]:`,
+    );
+    for (const r of withLog) {
+      const rounds = r.loop.map((readings) => readings.find((x) => x.lastUse).lastUse);
+      const all = rounds.reduce((a, l) => ({ statements: a.statements + l.statements, flushes: a.flushes + l.flushes, rows: a.rows + l.rows }), { statements: 0, flushes: 0, rows: 0 });
+      const rowsPerFlush = all.flushes ? all.rows / all.flushes : 0;
+      console.log(
+        `  ${r.id.padEnd(3)} ${rounds
+          .map((l) => `${l.statements}/${l.flushes} (${l.maxPerFlush}), ${l.minRows}–${l.maxRows} rows, ${fixed(l.longestMs)} ms [${l.checkpoints ? `${fixed(l.longestCheckpointMs)} (${l.checkpoints})` : '-'} | ${fixed(l.longestOtherMs)}]`)
+          .join('; ')}`,
+      );
+      console.log(
+        `      in all ${n0(all.statements)} statements in ${n0(all.flushes)} flushes (${fixed(all.flushes ? all.statements / all.flushes : 0)} a flush) for ~${n0(rowsPerFlush)} keys a flush;` +
+          ` the fixed ${OLD_CHUNK}-row chunks would have taken ${Math.ceil(rowsPerFlush / OLD_CHUNK)} a flush; longest statement ${fixed(Math.max(...rounds.map((l) => l.longestMs)))} ms` +
+          ` (median round ${fixed(median(rounds.map((l) => l.longestMs)))}); ${n0(rounds.reduce((n, l) => n + l.checkpoints, 0))} ran a checkpoint;` +
+          ` longest without one ${fixed(Math.max(...rounds.map((l) => l.longestOtherMs)))} ms (median round ${fixed(median(rounds.map((l) => l.longestOtherMs)))})`,
+      );
+    }
+  }
   for (const id of ['3b', '3p']) {
     const r = withLoop.find((x) => x.id === id);
     if (!r) continue;
@@ -216,37 +244,55 @@ function printPgWal(byId, pgWal, c) {
 
 function printProbes(probes) {
   if (!probes) return;
+  const repeat = probes[0]?.flushes.length ?? 0;
+  const keys = probes[0]?.keys.toLocaleString('en');
   console.log(
-    `\nFlush probe (scripts/bench/flush-probe.ts, in process): N distinct keys each authenticated once, then core.flush() timed with a 1 ms` +
-      ` event-loop monitor and every statement timed ("over its second": the same monitor over the 1 s from the flush's start, as at one flush a second);` +
-      ` then the same rows, newer, by one statement. ms, median (max) of ${probes[0]?.flushes.length ?? 0}:\n`,
+    `\nFlush probe (scripts/bench/flush-probe.ts, in process): ${keys} distinct keys each authenticated once, then core.flush() timed with a 1 ms` +
+      ` event-loop monitor and every statement timed; then the same rows, newer, as the previous writer wrote them (all rows formatted first, fixed` +
+      ` chunks of ${OLD_CHUNK}), and in one statement. "checkpoints": statements during which SQLite ran a WAL checkpoint (the file's mtime changed);` +
+      ` "longest without": the longest of the other statements. ms, median (max) of ${repeat}:\n`,
   );
+  const mm = (xs, d = 1) => `${fixed(median(xs), d)} (${fixed(Math.max(...xs), d)})`;
+  const range = (xs) => (Math.min(...xs) === Math.max(...xs) ? String(xs[0]) : `${Math.min(...xs)}–${Math.max(...xs)}`);
+  const writers = [
+    ['time-sized chunks (now)', (p) => p.flushes],
+    [`fixed ${OLD_CHUNK}-row chunks (before)`, (p) => p.fixed],
+    ['one statement', (p) => p.single],
+  ];
   table(
-    ['store', 'keys', 'flush', 'statements', 'before the first', 'longest statement', 'loop p99/max during flush', 'loop p99 over its second', `one ${probes[0]?.keys.toLocaleString('en')}-row statement`, 'loop max during it'],
-    probes.map((p) => {
-      const mm = (xs, d = 1) => `${fixed(median(xs), d)} (${fixed(Math.max(...xs), d)})`;
-      return [
-        p.label,
-        p.keys.toLocaleString('en'),
-        mm(p.flushes.map((f) => f.ms)),
-        String(p.flushes[0].statements),
-        mm(p.flushes.map((f) => f.beforeFirstStatementMs ?? NaN)),
-        mm(p.flushes.map((f) => f.longestStatementMs)),
-        `${fixed(median(p.flushes.map((f) => f.loop.p99)))}/${fixed(median(p.flushes.map((f) => f.loop.max)))}`,
-        mm(p.flushes.map((f) => f.second.p99)),
-        mm(p.single.map((f) => f.ms)),
-        mm(p.single.map((f) => f.loop.max)),
-      ];
-    }),
+    ['store', 'writer', 'write', 'statements', 'rows a statement', 'before the first', 'longest statement', 'checkpoints', 'longest without', 'loop max during it'],
+    probes.flatMap((p) =>
+      writers
+        .filter(([, of]) => of(p)?.length)
+        .map(([label, of]) => {
+          const ws = of(p);
+          const many = ws[0].statements !== undefined;
+          return [
+            p.label,
+            label,
+            mm(ws.map((f) => f.ms)),
+            many ? range(ws.map((f) => f.statements)) : '1',
+            many ? `${Math.min(...ws.map((f) => f.minRows))}–${Math.max(...ws.map((f) => f.maxRows))}` : keys,
+            many ? mm(ws.map((f) => f.beforeFirstStatementMs ?? NaN)) : '-',
+            many ? mm(ws.map((f) => f.longestStatementMs)) : mm(ws.map((f) => f.ms)),
+            p.dialect === 'sqlite' ? range(ws.map((f) => f.checkpoints)) : '-',
+            many && p.dialect === 'sqlite' ? mm(ws.map((f) => f.longestOtherMs ?? NaN)) : '-',
+            mm(ws.map((f) => f.loop.max)),
+          ];
+        }),
+    ),
+    [0, 1],
   );
   for (const p of probes) {
-    const short = p.flushes.filter((f) => f.rowsUpdated !== p.keys).length + p.single.filter((f) => f.rowsUpdated !== p.keys).length;
+    const writes = [...p.flushes, ...(p.fixed ?? []), ...p.single];
+    const short = writes.filter((f) => f.rowsUpdated !== p.keys).length;
     console.log(
       `${p.label}: keys ${p.seeded ? 'seeded' : `created through core.apiKeys.create in ${(p.createMs / 1000).toFixed(1)} s`};` +
-        ` statements' own time per flush ${fixed(median(p.flushes.map((f) => f.statementsMs)))} ms of ${fixed(median(p.flushes.map((f) => f.ms)))};` +
+        ` flush: statements' own time ${fixed(median(p.flushes.map((f) => f.statementsMs)))} ms of ${fixed(median(p.flushes.map((f) => f.ms)))},` +
+        ` loop p99 during it ${fixed(median(p.flushes.map((f) => f.loop.p99)))} ms, over the second from its start ${mm(p.flushes.map((f) => f.second.p99))} ms;` +
         ` the key check of all ${p.keys.toLocaleString('en')} keys from the cache ${fixed(median(p.flushes.map((f) => f.authenticateAllMs)))} ms` +
         ` (${fixed((median(p.flushes.map((f) => f.authenticateAllMs)) * 1000) / p.keys)} µs a key);` +
-        ` ${short ? `${short} writes updated fewer rows than keys` : 'every flush and statement updated every row'}`,
+        ` ${short ? `${short} writes updated fewer rows than keys` : 'every write updated every row'}`,
     );
   }
 }
@@ -288,12 +334,14 @@ export function printReport(rows, c) {
     const r = byId[id];
     if (!r) continue;
     const allowed = flushBound(r, c.flushMs);
-    const counted = r.writes.restarted
-      ? `${r.writes.polled} by data_version (the WAL was checkpointed and restarted, so frames cannot be counted)`
-      : `${r.writes.commits} by WAL commit frames, ${r.writes.polled} by data_version`;
+    const counted =
+      (r.writes.restarted
+        ? `${r.writes.polled} by data_version (the WAL was checkpointed and restarted, so frames cannot be counted)`
+        : `${r.writes.commits} by WAL commit frames, ${r.writes.polled} by data_version`) +
+      (r.writes.statements !== undefined ? `, ${r.writes.statements} last-use statements by the server's own count` : '');
     console.log(
       `db commits, scenario ${id}: ${counted}, for ${r.total.toLocaleString('en')} ${id === '2u' ? 'unchecked' : 'authenticated'} requests;` +
-        ` one flush per ${c.flushMs} ms, one statement per ${CHUNK} keys, allows ≤ ${allowed} for these ${r.raw.length} rounds` +
+        ` one flush per ${c.flushMs} ms${r.distinctKeys > 1 ? `, at most ⌈keys/${MIN_ROWS}⌉ statements a flush,` : ''} allows ≤ ${allowed} for these ${r.raw.length} rounds` +
         (r.distinctKeys > 1 ? ` (${r.distinctKeys.toLocaleString('en')} keys in turn)` : ''),
     );
   }
@@ -312,10 +360,11 @@ export function printReport(rows, c) {
   const starts = rows.filter((r) => r.store === 'sqlite' && r.id !== '2b').map((r) => r.server.startMs);
   const sorted = [...starts].sort((a, b) => a - b);
   if (has('2', '3')) {
+    const large = ['3', '3b', '3p'].filter((id) => byId[id]).map((id) => `${byId[id].server.startMs.toFixed(0)} (${id}, readyMs=${byId[id].server.readyMs})`);
     console.log(
-      `start-up to ready with an existing SQLite database (spawn → "listening"): median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms,` +
-        ` max ${sorted.at(-1).toFixed(0)} ms over ${starts.length} starts; with ${(c.seeded.keys / 1e6).toLocaleString('en')}M keys ${byId['3'].server.startMs.toFixed(0)} ms` +
-        ` (target < 1000 ms); of that, main() itself logged readyMs=${byId['2'].server.readyMs}`,
+      `start-up to ready with an existing SQLite database (spawn → "listening"; target < 1000 ms): median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms,` +
+        ` max ${sorted.at(-1).toFixed(0)} ms over ${starts.length} starts; with a small database ${byId['2'].server.startMs.toFixed(0)} ms (2, readyMs=${byId['2'].server.readyMs}),` +
+        ` with ${(c.seeded.keys / 1e6).toLocaleString('en')}M keys ${large.join(', ')} ms; readyMs is what main() itself logged (open, check, migrate, listen)`,
     );
   }
   const spa = c.spa;

@@ -83,6 +83,8 @@ const baseEnv = (databaseUrl) => ({
 const appEnv = (dbFile) => baseEnv(`file:${dbFile}`);
 /** The bench bundle's baseline: requests act as this key, unchecked. */
 const uncheckedEnv = (account) => ({ BENCH_UNCHECKED_WORKSPACE_ID: account.workspaceId, BENCH_UNCHECKED_KEY_ID: account.keyId });
+/** The bench bundle on SQLite with the event-loop monitor also times the flush's statements where they run. */
+const withLastUseLog = (s) => ({ ...s, eventLoop: true, lastUseLog: true, env: { ...s.env, BENCH_LAST_USE_LOG: '1' } });
 
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -330,19 +332,17 @@ async function main() {
       { ...app('2k', BENCH), name: '2k same, key checked (bench bundle)', headers: { 'x-api-key': small.key } },
       { ...app('3'), name: `3 same, ${(seeded.keys / 1e6).toLocaleString('en')}M keys in the db`, headers: { 'x-api-key': large.key } },
       {
-        ...app('3b', BENCH),
+        ...withLastUseLog(app('3b', BENCH)),
         name: `3b ${(seeded.keys / 1e6).toLocaleString('en')}M keys, ${ROTATED_KEYS.toLocaleString('en')} of them in turn (bench bundle)`,
-        eventLoop: true,
         distinctKeys: ROTATED_KEYS,
         // The warm-up caches them all, the rounds hit the cache.
         requests: rotatingKeys(() => rotated++),
       },
-      { ...app('2p', BENCH), name: `2p as 2k, ${paced}`, rate: PACED_RATE, eventLoop: true, headers: { 'x-api-key': small.key }, headersFor: () => ({ 'x-api-key': small.key }) },
+      { ...withLastUseLog(app('2p', BENCH)), name: `2p as 2k, ${paced}`, rate: PACED_RATE, headers: { 'x-api-key': small.key }, headersFor: () => ({ 'x-api-key': small.key }) },
       {
-        ...app('3p', BENCH),
+        ...withLastUseLog(app('3p', BENCH)),
         name: `3p as 3b, ${paced}`,
         rate: PACED_RATE,
-        eventLoop: true,
         distinctKeys: ROTATED_KEYS,
         // Long enough to present (and cache) every key once before the rounds.
         warmupS: Math.max(WARMUP_S, Math.ceil(ROTATED_KEYS / PACED_RATE)),
@@ -393,6 +393,7 @@ async function main() {
       if (!s.dbFile) continue;
       s.walBefore = walState(s.dbFile);
       s.stopWatching = watchCommits(s.dbFile);
+      if (s.lastUseLog) s.lastUseBefore = (await eventLoop(s.server, 'read')).lastUse.total;
     }
     const pgPeriod = pgb ? { from: await pgb.walNow(), startedAt: performance.now() } : null;
     // The order of a round, in groups. The scenarios that write the last use of thousands of keys
@@ -426,6 +427,7 @@ async function main() {
     await sleep(FLUSH_MS * 1.2);
     for (const s of scenarios) {
       if (s.dbFile) s.writes = { ...commitsBetween(s.walBefore, walState(s.dbFile)), polled: s.stopWatching() };
+      if (s.lastUseLog) s.writes.statements = (await eventLoop(s.server, 'read')).lastUse.total - s.lastUseBefore;
       s.peakKb = Math.max(...s.servers.map((server) => server.memory()?.peakKb ?? 0));
     }
     if (pgb) {
