@@ -6,7 +6,8 @@
 // rows counted). For comparison, the same N rows are then written, newer, twice more: by the
 // previous writer (every row formatted first, then fixed chunks of 250 rows, a turn of the event
 // loop between them), and by ONE `UPDATE … FROM (VALUES …)` statement, what flushing without
-// chunks would hold the connection (and, on SQLite, the event loop) for.
+// chunks would hold the connection (and, on SQLite, the event loop) for. Last, check() of one cached
+// key (what the REST guard calls per keyed request) is timed over many calls.
 //
 // Bundled by `npm run bench` into .bench/flush-probe.mjs, run once per store, prints one JSON object.
 //   PROBE_DATABASE_URL   file:… or postgres://… (migrated here)
@@ -253,10 +254,23 @@ async function main() {
     single.push({ ms: one.ms, loop: one.loop, checkpoints: mtime() !== mtimeBefore ? 1 : 0, rowsUpdated: Number(one.value.numAffectedRows ?? -1) });
   }
 
+  // What the REST guard calls on every keyed request: check() of one cached key, on its synchronous
+  // path (the last use recorded in memory, the budget counted), many times over.
+  const CHECKS = 200_000;
+  let sync = 0;
+  for (let i = 0; i < 10_000; i++) if (!(core.apiKeys.check(keys[0]!, META) instanceof Promise)) sync++;
+  const checkStarted = performance.now();
+  for (let i = 0; i < CHECKS; i++) {
+    const a = core.apiKeys.check(keys[0]!, META);
+    if (a instanceof Promise) await a;
+    else sync++;
+  }
+  const checkUs = round2(((performance.now() - checkStarted) * 1000) / CHECKS);
+
   await core.stop();
   await handle.close();
   process.stdout.write(
-    `${JSON.stringify({ dialect: handle.dialect, keys: KEYS, seeded: Boolean(SEEDED), createMs: Math.round(createMs), flushes, fixed, single })}\n`,
+    `${JSON.stringify({ dialect: handle.dialect, keys: KEYS, seeded: Boolean(SEEDED), createMs: Math.round(createMs), flushes, fixed, single, checkUs, checks: CHECKS, checksSync: sync - 10_000 })}\n`,
   );
 }
 

@@ -291,7 +291,8 @@ function printProbes(probes) {
         ` flush: statements' own time ${fixed(median(p.flushes.map((f) => f.statementsMs)))} ms of ${fixed(median(p.flushes.map((f) => f.ms)))},` +
         ` loop p99 during it ${fixed(median(p.flushes.map((f) => f.loop.p99)))} ms, over the second from its start ${mm(p.flushes.map((f) => f.second.p99))} ms;` +
         ` the key check of all ${p.keys.toLocaleString('en')} keys from the cache ${fixed(median(p.flushes.map((f) => f.authenticateAllMs)))} ms` +
-        ` (${fixed((median(p.flushes.map((f) => f.authenticateAllMs)) * 1000) / p.keys)} µs a key);` +
+        ` (${fixed((median(p.flushes.map((f) => f.authenticateAllMs)) * 1000) / p.keys)} µs a key, through the promise of authenticate());` +
+        (p.checkUs !== undefined ? ` check() of one cached key ${fixed(p.checkUs, 2)} µs a call (${n0(p.checksSync)} of ${n0(p.checks)} calls answered synchronously);` : '') +
         ` ${short ? `${short} writes updated fewer rows than keys` : 'every write updated every row'}`,
     );
   }
