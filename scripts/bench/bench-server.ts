@@ -47,6 +47,8 @@ const FLUSH_GAP_MS = 250;
 const lastUse = {
   enabled: false,
   total: 0,
+  /** Distinct SQL texts since start (one per chunk size): each is a prepared statement the store keeps. */
+  texts: new Set<string>(),
   statements: 0,
   rows: 0,
   flushes: 0,
@@ -84,6 +86,7 @@ if (process.env.BENCH_LAST_USE_LOG === '1') {
     }
     lastUse.lastEnd = end;
     lastUse.total++;
+    lastUse.texts.add(this.source);
     lastUse.statements++;
     lastUse.inFlush++;
     lastUse.maxPerFlush = Math.max(lastUse.maxPerFlush, lastUse.inFlush);
@@ -122,6 +125,7 @@ function eventLoopRoute(app: Express): void {
       lastUse: lastUse.enabled
         ? {
             total: lastUse.total,
+            texts: lastUse.texts.size,
             statements: lastUse.statements,
             rows: lastUse.rows,
             flushes: lastUse.flushes,

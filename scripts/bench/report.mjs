@@ -173,7 +173,8 @@ function printEventLoop(rows, c) {
         `      in all ${n0(all.statements)} statements in ${n0(all.flushes)} flushes (${fixed(all.flushes ? all.statements / all.flushes : 0)} a flush) for ~${n0(rowsPerFlush)} keys a flush;` +
           ` the fixed ${OLD_CHUNK}-row chunks would have taken ${Math.ceil(rowsPerFlush / OLD_CHUNK)} a flush; longest statement ${fixed(Math.max(...rounds.map((l) => l.longestMs)))} ms` +
           ` (median round ${fixed(median(rounds.map((l) => l.longestMs)))}); ${n0(rounds.reduce((n, l) => n + l.checkpoints, 0))} ran a checkpoint;` +
-          ` longest without one ${fixed(Math.max(...rounds.map((l) => l.longestOtherMs)))} ms (median round ${fixed(median(rounds.map((l) => l.longestOtherMs)))})`,
+          ` longest without one ${fixed(Math.max(...rounds.map((l) => l.longestOtherMs)))} ms (median round ${fixed(median(rounds.map((l) => l.longestOtherMs)))});` +
+          ` ${n0(rounds.at(-1).texts)} distinct statement texts (chunk sizes) since the server started`,
       );
     }
   }
