@@ -1,24 +1,49 @@
 import type { Logger } from '@pc/core';
+import pino from 'pino';
+import pretty from 'pino-pretty';
 
-type Level = 'info' | 'warn' | 'error';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
-/** One line per event on stdout/stderr: time, level, message, then key=value fields. */
-export function createConsoleLogger(write: (level: Level, line: string) => void = defaultWrite): Logger {
-  const emit = (level: Level, message: string, fields?: Record<string, unknown>) => {
-    const extra = fields
-      ? Object.entries(fields)
-          .map(([k, v]) => ` ${k}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`)
-          .join('')
-      : '';
-    write(level, `${new Date().toISOString()} ${level.toUpperCase()} ${message}${extra}`);
-  };
-  return {
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-  };
+export interface LogOptions {
+  level: LogLevel;
+  /** `json`: one JSON object a line (for machines); `pretty`: readable text (for a terminal). */
+  format: 'json' | 'pretty';
+  /** Where lines go; stdout by default. Tests pass a collector. */
+  destination?: { write(line: string): void };
 }
 
-function defaultWrite(level: Level, line: string): void {
-  (level === 'info' ? process.stdout : process.stderr).write(`${line}\n`);
+export interface ServerLogger extends Logger {
+  /** Writes what is buffered (before the process exits). */
+  flush(): void;
+}
+
+/**
+ * pino: JSON lines with an ISO time and a level name, or pino-pretty's text. pino-pretty runs as
+ * a stream in this process rather than a transport thread, which a bundled server could not load.
+ * Fields are the event's own (`requestId`, `route`, `error` …); messages are short and stable.
+ */
+export function createLogger(opts: LogOptions): ServerLogger {
+  const stdout = opts.destination ? null : pino.destination({ dest: 1, sync: false });
+  const destination = opts.destination ?? (opts.format === 'pretty' ? pretty({ colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:standard', ignore: 'pid,hostname', sync: true }) : stdout!);
+  const log = pino(
+    {
+      level: opts.level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+  return {
+    info: (m, f) => log.info(f ?? {}, m),
+    warn: (m, f) => log.warn(f ?? {}, m),
+    error: (m, f) => log.error(f ?? {}, m),
+    flush: () => {
+      try {
+        stdout?.flushSync();
+      } catch {
+        // Not open yet: nothing was written to it.
+      }
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { type CoreObserver, silentObserver } from '../shared/observer.js';
 import type { Logger } from '../shared/runtime.js';
 import type { MailMessage, Mailer } from './mailer.js';
 
@@ -28,6 +29,7 @@ export class MailDelivery {
     private readonly mailer: Mailer,
     private readonly logger: Logger,
     private readonly backoffMs: number[] = DEFAULT_MAIL_BACKOFF_MS,
+    private readonly observer: CoreObserver = silentObserver,
   ) {}
 
   /** The first attempt; resolves once it is made, whatever its outcome (a failure is retried later). */
@@ -51,11 +53,14 @@ export class MailDelivery {
     const fields = { requestId: requestId ?? '', recipientDomain: domainOf(message.to), attempt };
     try {
       await this.mailer.send(message);
+      this.observer.mail('sent');
       if (attempt > 1) this.logger.info('mail delivered after a retry', fields);
     } catch (err) {
       const error = scrub(err instanceof Error ? err.message : String(err), message.to);
       const wait = last ? undefined : this.backoffMs[attempt - 1];
+      this.observer.mail('failed');
       if (wait === undefined) {
+        this.observer.mail('given_up');
         this.logger.error(`mail delivery failed ${attempt} times; giving up`, { ...fields, error });
         return;
       }
