@@ -42,22 +42,26 @@ export function summarise(s, connections) {
 const commitCount = (w) => (w.restarted ? String(w.polled) : String(w.commits));
 
 /**
- * The fewest rows a flush statement carries (packages/core/src/shared/last-use.ts sizes each one to
- * take LAST_USE_STATEMENT_MS = 4 ms at the pace just seen, within 20..1000 rows). The previous
- * writer used a fixed 250.
+ * The fewest rows a flush statement carries but the last of a flush, by store
+ * (packages/core/src/shared/last-use.ts): on SQLite each chunk is sized to take
+ * LAST_USE_STATEMENT_MS = 4 ms at the pace just seen, a power of two within 16..1024 rows; on
+ * PostgreSQL every chunk is 512 rows. The last chunk of a flush carries what is left, so a flush of
+ * k keys takes at most ceil(k / 16) statements on SQLite and ceil(k / 512) on PostgreSQL.
  */
-const MIN_ROWS = 20;
+const MIN_ROWS = { sqlite: 16, postgres: 512 };
+/** The reference writer the probe and the 3b/3p lines compare with: every row formatted first, then fixed 250-row chunks. */
 const OLD_CHUNK = 250;
 
 /**
- * The most commits "one flush a second, at most ceil(k / 20) statements for k keys" allows for a
- * scenario's bursts: a burst of d seconds sees at most ceil(d) flush ticks with usage pending plus
- * the one that writes what was left when it ended, and ceil(k / 20) <= 1 + floor(k / 20), so in all
- * at most ticks + requests / 20 (each request puts at most one key into one flush; with one key, ticks).
+ * The most commits "one flush a second, at most ceil(k / m) statements for k keys" allows for a
+ * scenario's bursts (m = MIN_ROWS of its store): a burst of d seconds sees at most ceil(d) flush
+ * ticks with usage pending plus the one that writes what was left when it ended, and
+ * ceil(k / m) <= 1 + floor(k / m), so in all at most ticks + requests / m (each request puts at most
+ * one key into one flush; with one key, ticks).
  */
 export function flushBound(r, flushMs) {
   const ticks = r.raw.reduce((n, burst) => n + Math.ceil((burst.duration * 1000) / flushMs) + 1, 0);
-  return ticks + (r.distinctKeys > 1 ? Math.floor(r.total / MIN_ROWS) : 0);
+  return ticks + (r.distinctKeys > 1 ? Math.floor(r.total / MIN_ROWS[r.store]) : 0);
 }
 
 const n0 = (x) => Math.round(x).toLocaleString('en');
@@ -343,7 +347,7 @@ export function printReport(rows, c) {
       (r.writes.statements !== undefined ? `, ${r.writes.statements} last-use statements by the server's own count` : '');
     console.log(
       `db commits, scenario ${id}: ${counted}, for ${r.total.toLocaleString('en')} ${id === '2u' ? 'unchecked' : 'authenticated'} requests;` +
-        ` one flush per ${c.flushMs} ms${r.distinctKeys > 1 ? `, at most ⌈keys/${MIN_ROWS}⌉ statements a flush,` : ''} allows ≤ ${allowed} for these ${r.raw.length} rounds` +
+        ` one flush per ${c.flushMs} ms${r.distinctKeys > 1 ? `, at most ⌈keys/${MIN_ROWS[r.store]}⌉ statements a flush,` : ''} allows ≤ ${allowed} for these ${r.raw.length} rounds` +
         (r.distinctKeys > 1 ? ` (${r.distinctKeys.toLocaleString('en')} keys in turn)` : ''),
     );
   }
