@@ -247,22 +247,35 @@ function printPgWal(byId, pgWal, c) {
   );
 }
 
+/**
+ * Statements by rows, e.g. "statements by rows 256×58, 512×3, 8×5 (3 distinct sizes)": every size is
+ * one SQL text, so one prepared statement in the store's cache.
+ */
+const sizesOf = (sizes) => {
+  const counts = new Map();
+  for (const n of sizes) counts.set(n, (counts.get(n) ?? 0) + 1);
+  const sorted = [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
+  return `core.flush()'s statements by rows ${sorted.map(([n, k]) => `${n}×${k}`).join(', ')} (${counts.size} distinct sizes)`;
+};
+
 function printProbes(probes) {
   if (!probes) return;
   const repeat = probes[0]?.flushes.length ?? 0;
   const keys = probes[0]?.keys.toLocaleString('en');
   console.log(
     `\nFlush probe (scripts/bench/flush-probe.ts, in process): ${keys} distinct keys each authenticated once, then core.flush() timed with a 1 ms` +
-      ` event-loop monitor and every statement timed; then the same rows, newer, as the previous writer wrote them (all rows formatted first, fixed` +
-      ` chunks of ${OLD_CHUNK}), and in one statement. "checkpoints": statements during which SQLite ran a WAL checkpoint (the file's mtime changed);` +
-      ` "longest without": the longest of the other statements. ms, median (max) of ${repeat}:\n`,
+      ` event-loop monitor and every statement timed (the writer: on SQLite chunks sized by time, powers of two within 16..1024 rows; on PostgreSQL` +
+      ` 512-row chunks); then the same rows, newer, with every row formatted first and fixed chunks of ${OLD_CHUNK}, and in one statement.` +
+      ` "checkpoints": statements during which SQLite ran a WAL checkpoint (the file's mtime changed); "longest without": the longest of the other` +
+      ` statements. ms, median (max) of ${repeat}:\n`,
   );
   const mm = (xs, d = 1) => `${fixed(median(xs), d)} (${fixed(Math.max(...xs), d)})`;
   const range = (xs) => (Math.min(...xs) === Math.max(...xs) ? String(xs[0]) : `${Math.min(...xs)}–${Math.max(...xs)}`);
+  // Labels by store: the writer sizes its chunks by time on SQLite only.
   const writers = [
-    ['time-sized chunks (now)', (p) => p.flushes],
-    [`fixed ${OLD_CHUNK}-row chunks (before)`, (p) => p.fixed],
-    ['one statement', (p) => p.single],
+    [(p) => (p.dialect === 'sqlite' ? 'core.flush(), time-sized chunks' : 'core.flush(), 512-row chunks'), (p) => p.flushes],
+    [() => `fixed ${OLD_CHUNK}-row chunks, formatted first`, (p) => p.fixed],
+    [() => 'one statement', (p) => p.single],
   ];
   table(
     ['store', 'writer', 'write', 'statements', 'rows a statement', 'before the first', 'longest statement', 'checkpoints', 'longest without', 'loop max during it'],
@@ -274,7 +287,7 @@ function printProbes(probes) {
           const many = ws[0].statements !== undefined;
           return [
             p.label,
-            label,
+            label(p),
             mm(ws.map((f) => f.ms)),
             many ? range(ws.map((f) => f.statements)) : '1',
             many ? `${Math.min(...ws.map((f) => f.minRows))}–${Math.max(...ws.map((f) => f.maxRows))}` : keys,
@@ -297,6 +310,7 @@ function printProbes(probes) {
         ` loop p99 during it ${fixed(median(p.flushes.map((f) => f.loop.p99)))} ms, over the second from its start ${mm(p.flushes.map((f) => f.second.p99))} ms;` +
         ` the key check of all ${p.keys.toLocaleString('en')} keys from the cache ${fixed(median(p.flushes.map((f) => f.authenticateAllMs)))} ms` +
         ` (${fixed((median(p.flushes.map((f) => f.authenticateAllMs)) * 1000) / p.keys)} µs a key, through the promise of authenticate());` +
+        (p.flushes[0]?.sizes ? ` ${sizesOf(p.flushes.flatMap((f) => f.sizes))};` : '') +
         (p.checkUs !== undefined ? ` check() of one cached key ${fixed(p.checkUs, 2)} µs a call (${n0(p.checksSync)} of ${n0(p.checks)} calls answered synchronously);` : '') +
         ` ${short ? `${short} writes updated fewer rows than keys` : 'every write updated every row'}`,
     );
