@@ -145,6 +145,18 @@ function printKeyCheckCost(byId) {
   }
 }
 
+/** The writer's sizes (powers of two, 16..1024 rows on SQLite) apart from the others (the last chunk of a flush carries what is left). */
+const textsBySize = (sizes) => {
+  if (!sizes?.length) return '';
+  const isStep = (n) => n >= 16 && n <= 1024 && (n & (n - 1)) === 0;
+  const steps = sizes.filter(isStep);
+  const others = sizes.filter((n) => !isStep(n));
+  return (
+    `: ${steps.length ? `${steps.join(', ')} rows` : 'none'} of the powers of two 16..1024, and ${others.length}` +
+    ` of other sizes${others.length ? ` (${others.length > 12 ? `${others.slice(0, 6).join(', ')} … ${others.slice(-6).join(', ')}` : others.join(', ')} rows)` : ''}`
+  );
+};
+
 function printEventLoop(rows, c) {
   const withLoop = rows.filter((r) => r.loopRounds.length);
   if (!withLoop.length) return;
@@ -178,7 +190,7 @@ function printEventLoop(rows, c) {
           ` the fixed ${OLD_CHUNK}-row chunks would have taken ${Math.ceil(rowsPerFlush / OLD_CHUNK)} a flush; longest statement ${fixed(Math.max(...rounds.map((l) => l.longestMs)))} ms` +
           ` (median round ${fixed(median(rounds.map((l) => l.longestMs)))}); ${n0(rounds.reduce((n, l) => n + l.checkpoints, 0))} ran a checkpoint;` +
           ` longest without one ${fixed(Math.max(...rounds.map((l) => l.longestOtherMs)))} ms (median round ${fixed(median(rounds.map((l) => l.longestOtherMs)))});` +
-          ` ${n0(rounds.at(-1).texts)} distinct statement texts (chunk sizes) since the server started`,
+          ` ${n0(rounds.at(-1).texts)} distinct statement texts (chunk sizes) since the server started${textsBySize(rounds.at(-1).textRows)}`,
       );
     }
   }
