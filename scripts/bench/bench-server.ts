@@ -126,6 +126,8 @@ function eventLoopRoute(app: Express): void {
         ? {
             total: lastUse.total,
             texts: lastUse.texts.size,
+            // Rows of each distinct text (one `(?, ?, ?)` a row), smallest first: the chunk sizes prepared so far.
+            textRows: [...lastUse.texts].map((t) => t.split('(?, ?, ?)').length - 1).sort((a, b) => a - b),
             statements: lastUse.statements,
             rows: lastUse.rows,
             flushes: lastUse.flushes,

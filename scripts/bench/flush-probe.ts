@@ -3,11 +3,11 @@
 // is not configurable. Here a core (packages/core, as the server wires it, but with its flush timer
 // parked) authenticates N distinct keys, then `core.flush()` is timed while
 // perf_hooks.monitorEventLoopDelay runs, with every SQL statement timed by a Kysely plugin (and its
-// rows counted). For comparison, the same N rows are then written, newer, twice more: by the
-// previous writer (every row formatted first, then fixed chunks of 250 rows, a turn of the event
-// loop between them), and by ONE `UPDATE … FROM (VALUES …)` statement, what flushing without
-// chunks would hold the connection (and, on SQLite, the event loop) for. Last, check() of one cached
-// key (what the REST guard calls per keyed request) is timed over many calls.
+// rows counted). For comparison, the same N rows are then written, newer, twice more: every row
+// formatted first, then fixed chunks of 250 rows with a turn of the event loop between them (the
+// writer before chunks were sized by time), and by ONE `UPDATE … FROM (VALUES …)` statement, what
+// flushing without chunks would hold the connection (and, on SQLite, the event loop) for. Last,
+// check() of one cached key (what the REST guard calls per keyed request) is timed over many calls.
 //
 // Bundled by `npm run bench` into .bench/flush-probe.mjs, run once per store, prints one JSON object.
 //   PROBE_DATABASE_URL   file:… or postgres://… (migrated here)
@@ -76,7 +76,7 @@ function timerPlugin(): KyselyPlugin {
   };
 }
 
-/** The writer before last-use.ts sized its chunks by time: what it did, for the same rows. */
+/** The writer before last-use.ts sized its chunks by time (all rows formatted first, 250 a statement), for the same rows. */
 const FIXED_CHUNK = 250;
 async function fixedChunks(ids: string[], atMs: number): Promise<number> {
   const rows = ids.map((id) => ({ id, at: new Date(atMs).toISOString(), ip: normalizeIp('127.0.0.1') }));
@@ -207,6 +207,8 @@ async function main() {
       checkpoints: checkpoints.length,
       longestCheckpointMs: checkpoints.length ? round2(Math.max(...checkpoints)) : null,
       longestOtherMs: others.length ? round2(Math.max(...others)) : null,
+      // Rows of each statement, in order: every row is updated, so these are the chunk sizes (one SQL text each).
+      sizes: list.map((t) => t.rows),
     };
   };
   for (let r = 0; r < REPEAT; r++) {
@@ -231,7 +233,7 @@ async function main() {
       authenticateAllMs: useMs.ms,
     });
 
-    // The same rows, newer, as the previous writer wrote them (fixed chunks of 250).
+    // The same rows, newer, formatted first and written in fixed chunks of 250.
     await emptyWal();
     await sleep(2);
     timings = [];

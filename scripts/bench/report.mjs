@@ -42,22 +42,26 @@ export function summarise(s, connections) {
 const commitCount = (w) => (w.restarted ? String(w.polled) : String(w.commits));
 
 /**
- * The fewest rows a flush statement carries (packages/core/src/shared/last-use.ts sizes each one to
- * take LAST_USE_STATEMENT_MS = 4 ms at the pace just seen, within 20..1000 rows). The previous
- * writer used a fixed 250.
+ * The fewest rows a flush statement carries but the last of a flush, by store
+ * (packages/core/src/shared/last-use.ts): on SQLite each chunk is sized to take
+ * LAST_USE_STATEMENT_MS = 4 ms at the pace just seen, a power of two within 16..1024 rows; on
+ * PostgreSQL every chunk is 512 rows. The last chunk of a flush carries what is left, so a flush of
+ * k keys takes at most ceil(k / 16) statements on SQLite and ceil(k / 512) on PostgreSQL.
  */
-const MIN_ROWS = 20;
+const MIN_ROWS = { sqlite: 16, postgres: 512 };
+/** The reference writer the probe and the 3b/3p lines compare with: every row formatted first, then fixed 250-row chunks. */
 const OLD_CHUNK = 250;
 
 /**
- * The most commits "one flush a second, at most ceil(k / 20) statements for k keys" allows for a
- * scenario's bursts: a burst of d seconds sees at most ceil(d) flush ticks with usage pending plus
- * the one that writes what was left when it ended, and ceil(k / 20) <= 1 + floor(k / 20), so in all
- * at most ticks + requests / 20 (each request puts at most one key into one flush; with one key, ticks).
+ * The most commits "one flush a second, at most ceil(k / m) statements for k keys" allows for a
+ * scenario's bursts (m = MIN_ROWS of its store): a burst of d seconds sees at most ceil(d) flush
+ * ticks with usage pending plus the one that writes what was left when it ended, and
+ * ceil(k / m) <= 1 + floor(k / m), so in all at most ticks + requests / m (each request puts at most
+ * one key into one flush; with one key, ticks).
  */
 export function flushBound(r, flushMs) {
   const ticks = r.raw.reduce((n, burst) => n + Math.ceil((burst.duration * 1000) / flushMs) + 1, 0);
-  return ticks + (r.distinctKeys > 1 ? Math.floor(r.total / MIN_ROWS) : 0);
+  return ticks + (r.distinctKeys > 1 ? Math.floor(r.total / MIN_ROWS[r.store]) : 0);
 }
 
 const n0 = (x) => Math.round(x).toLocaleString('en');
@@ -141,6 +145,18 @@ function printKeyCheckCost(byId) {
   }
 }
 
+/** The writer's sizes (powers of two, 16..1024 rows on SQLite) apart from the others (the last chunk of a flush carries what is left). */
+const textsBySize = (sizes) => {
+  if (!sizes?.length) return '';
+  const isStep = (n) => n >= 16 && n <= 1024 && (n & (n - 1)) === 0;
+  const steps = sizes.filter(isStep);
+  const others = sizes.filter((n) => !isStep(n));
+  return (
+    `: ${steps.length ? `${steps.join(', ')} rows` : 'none'} of the powers of two 16..1024, and ${others.length}` +
+    ` of other sizes${others.length ? ` (${others.length > 12 ? `${others.slice(0, 6).join(', ')} … ${others.slice(-6).join(', ')}` : others.join(', ')} rows)` : ''}`
+  );
+};
+
 function printEventLoop(rows, c) {
   const withLoop = rows.filter((r) => r.loopRounds.length);
   if (!withLoop.length) return;
@@ -174,7 +190,7 @@ function printEventLoop(rows, c) {
           ` the fixed ${OLD_CHUNK}-row chunks would have taken ${Math.ceil(rowsPerFlush / OLD_CHUNK)} a flush; longest statement ${fixed(Math.max(...rounds.map((l) => l.longestMs)))} ms` +
           ` (median round ${fixed(median(rounds.map((l) => l.longestMs)))}); ${n0(rounds.reduce((n, l) => n + l.checkpoints, 0))} ran a checkpoint;` +
           ` longest without one ${fixed(Math.max(...rounds.map((l) => l.longestOtherMs)))} ms (median round ${fixed(median(rounds.map((l) => l.longestOtherMs)))});` +
-          ` ${n0(rounds.at(-1).texts)} distinct statement texts (chunk sizes) since the server started`,
+          ` ${n0(rounds.at(-1).texts)} distinct statement texts (chunk sizes) since the server started${textsBySize(rounds.at(-1).textRows)}`,
       );
     }
   }
@@ -243,22 +259,35 @@ function printPgWal(byId, pgWal, c) {
   );
 }
 
+/**
+ * Statements by rows, e.g. "statements by rows 256×58, 512×3, 8×5 (3 distinct sizes)": every size is
+ * one SQL text, so one prepared statement in the store's cache.
+ */
+const sizesOf = (sizes) => {
+  const counts = new Map();
+  for (const n of sizes) counts.set(n, (counts.get(n) ?? 0) + 1);
+  const sorted = [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
+  return `core.flush()'s statements by rows ${sorted.map(([n, k]) => `${n}×${k}`).join(', ')} (${counts.size} distinct sizes)`;
+};
+
 function printProbes(probes) {
   if (!probes) return;
   const repeat = probes[0]?.flushes.length ?? 0;
   const keys = probes[0]?.keys.toLocaleString('en');
   console.log(
     `\nFlush probe (scripts/bench/flush-probe.ts, in process): ${keys} distinct keys each authenticated once, then core.flush() timed with a 1 ms` +
-      ` event-loop monitor and every statement timed; then the same rows, newer, as the previous writer wrote them (all rows formatted first, fixed` +
-      ` chunks of ${OLD_CHUNK}), and in one statement. "checkpoints": statements during which SQLite ran a WAL checkpoint (the file's mtime changed);` +
-      ` "longest without": the longest of the other statements. ms, median (max) of ${repeat}:\n`,
+      ` event-loop monitor and every statement timed (the writer: on SQLite chunks sized by time, powers of two within 16..1024 rows; on PostgreSQL` +
+      ` 512-row chunks); then the same rows, newer, with every row formatted first and fixed chunks of ${OLD_CHUNK}, and in one statement.` +
+      ` "checkpoints": statements during which SQLite ran a WAL checkpoint (the file's mtime changed); "longest without": the longest of the other` +
+      ` statements. ms, median (max) of ${repeat}:\n`,
   );
   const mm = (xs, d = 1) => `${fixed(median(xs), d)} (${fixed(Math.max(...xs), d)})`;
   const range = (xs) => (Math.min(...xs) === Math.max(...xs) ? String(xs[0]) : `${Math.min(...xs)}–${Math.max(...xs)}`);
+  // Labels by store: the writer sizes its chunks by time on SQLite only.
   const writers = [
-    ['time-sized chunks (now)', (p) => p.flushes],
-    [`fixed ${OLD_CHUNK}-row chunks (before)`, (p) => p.fixed],
-    ['one statement', (p) => p.single],
+    [(p) => (p.dialect === 'sqlite' ? 'core.flush(), time-sized chunks' : 'core.flush(), 512-row chunks'), (p) => p.flushes],
+    [() => `fixed ${OLD_CHUNK}-row chunks, formatted first`, (p) => p.fixed],
+    [() => 'one statement', (p) => p.single],
   ];
   table(
     ['store', 'writer', 'write', 'statements', 'rows a statement', 'before the first', 'longest statement', 'checkpoints', 'longest without', 'loop max during it'],
@@ -270,7 +299,7 @@ function printProbes(probes) {
           const many = ws[0].statements !== undefined;
           return [
             p.label,
-            label,
+            label(p),
             mm(ws.map((f) => f.ms)),
             many ? range(ws.map((f) => f.statements)) : '1',
             many ? `${Math.min(...ws.map((f) => f.minRows))}–${Math.max(...ws.map((f) => f.maxRows))}` : keys,
@@ -293,6 +322,7 @@ function printProbes(probes) {
         ` loop p99 during it ${fixed(median(p.flushes.map((f) => f.loop.p99)))} ms, over the second from its start ${mm(p.flushes.map((f) => f.second.p99))} ms;` +
         ` the key check of all ${p.keys.toLocaleString('en')} keys from the cache ${fixed(median(p.flushes.map((f) => f.authenticateAllMs)))} ms` +
         ` (${fixed((median(p.flushes.map((f) => f.authenticateAllMs)) * 1000) / p.keys)} µs a key, through the promise of authenticate());` +
+        (p.flushes[0]?.sizes ? ` ${sizesOf(p.flushes.flatMap((f) => f.sizes))};` : '') +
         (p.checkUs !== undefined ? ` check() of one cached key ${fixed(p.checkUs, 2)} µs a call (${n0(p.checksSync)} of ${n0(p.checks)} calls answered synchronously);` : '') +
         ` ${short ? `${short} writes updated fewer rows than keys` : 'every write updated every row'}`,
     );
@@ -343,7 +373,7 @@ export function printReport(rows, c) {
       (r.writes.statements !== undefined ? `, ${r.writes.statements} last-use statements by the server's own count` : '');
     console.log(
       `db commits, scenario ${id}: ${counted}, for ${r.total.toLocaleString('en')} ${id === '2u' ? 'unchecked' : 'authenticated'} requests;` +
-        ` one flush per ${c.flushMs} ms${r.distinctKeys > 1 ? `, at most ⌈keys/${MIN_ROWS}⌉ statements a flush,` : ''} allows ≤ ${allowed} for these ${r.raw.length} rounds` +
+        ` one flush per ${c.flushMs} ms${r.distinctKeys > 1 ? `, at most ⌈keys/${MIN_ROWS[r.store]}⌉ statements a flush,` : ''} allows ≤ ${allowed} for these ${r.raw.length} rounds` +
         (r.distinctKeys > 1 ? ` (${r.distinctKeys.toLocaleString('en')} keys in turn)` : ''),
     );
   }

@@ -142,7 +142,7 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
   /** `check`, always as a promise (tRPC, tests). */
   const authenticate = async (rawKey: string, meta: RequestMeta): Promise<KeyAuthentication> => check(rawKey, meta);
 
-  const writeLastUse = createLastUseWriter<KeyUse>(store.db, 'api_keys', (u) => ({ at: iso(new Date(u.at)), ip: normalizeIp(u.ip) }));
+  const writeLastUse = createLastUseWriter<KeyUse>(store.db, store.dialect, 'api_keys', (u) => ({ at: iso(new Date(u.at)), ip: normalizeIp(u.ip) }));
 
   /** Writes the coalesced last-use values (one row per key used since the last flush), in chunks. */
   async function flushUsage(): Promise<number> {

@@ -105,7 +105,7 @@ export function createSessionsService(deps: { store: Store; clock: Clock; audit:
     });
   }
 
-  const writeLastUse = createLastUseWriter<string>(db, 'sessions', (at) => ({ at }));
+  const writeLastUse = createLastUseWriter<string>(db, store.dialect, 'sessions', (at) => ({ at }));
 
   async function flushUsage(): Promise<void> {
     const batch = sessionUse.take();

@@ -1,4 +1,4 @@
-import type { Db } from '@pc/db';
+import type { Db, Dialect } from '@pc/db';
 import { sql } from 'kysely';
 
 export interface LastUse {
@@ -9,15 +9,20 @@ export interface LastUse {
 }
 
 /**
- * How long one statement may take. A statement blocks SQLite's single connection (and, with
- * better-sqlite3, the event loop) while it runs, and what a row costs grows with the table: on our
- * 2-core machine 250 rows took under 2 ms on a small table and about 19 ms on a million keys, where
- * one transaction of 2,200 single-row updates took 50 to 130 ms. So the chunk is sized by time:
- * after each statement the next is made as large as fits in this budget, at the pace just seen.
+ * How long one statement may take on SQLite, where it blocks the single connection and (with
+ * better-sqlite3) the event loop while it runs. What a row costs depends on the table and the
+ * machine (on our 2-core machine 250 rows took 1 to 3 ms, where one transaction of 2,200 single-row
+ * updates took 50 to 130 ms), so the chunk is sized by time: after each statement the next is made
+ * about as large as fits in this budget at the pace just seen. Sizes are powers of two, so a
+ * table has at most seven statement texts in the prepared-statement cache.
  */
 export const LAST_USE_STATEMENT_MS = 4;
-const MIN_ROWS = 20;
-const MAX_ROWS = 1000;
+const MIN_ROWS = 16;
+const MAX_ROWS = 1024;
+/** PostgreSQL: a statement waits on the network, not on the event loop, so chunks stay large (fewer commits). */
+const POSTGRES_ROWS = 512;
+
+const powerOfTwoAtMost = (n: number) => 2 ** Math.floor(Math.log2(Math.min(MAX_ROWS, Math.max(MIN_ROWS, n))));
 
 const yieldToRequests = () => new Promise<void>((r) => setImmediate(r));
 
@@ -29,11 +34,11 @@ const yieldToRequests = () => new Promise<void>((r) => setImmediate(r));
  * moves backwards: with several instances, one that flushes late must not overwrite a newer use
  * recorded by another.
  */
-export function createLastUseWriter<V>(db: Db, table: 'api_keys' | 'sessions', toRow: (value: V) => LastUse) {
+export function createLastUseWriter<V>(db: Db, dialect: Dialect, table: 'api_keys' | 'sessions', toRow: (value: V) => LastUse) {
   const withIp = table === 'api_keys';
   const lastUsedAt = sql.ref(`${table}.last_used_at`);
   const set = withIp ? sql`last_used_at = v.column2, last_used_ip = v.column3` : sql`last_used_at = v.column2`;
-  let rowsPerStatement = 100;
+  let rowsPerStatement = dialect === 'postgres' ? POSTGRES_ROWS : 128;
 
   /** Writes `batch`; what a failed statement did not write is returned with the error, for the next flush. */
   return async function write(batch: Map<string, V>): Promise<{ written: number; failed: Map<string, V>; error?: unknown }> {
@@ -53,10 +58,12 @@ export function createLastUseWriter<V>(db: Db, table: 'api_keys' | 'sessions', t
       } catch (error) {
         return { written: i, failed: new Map(entries.slice(i)), error };
       }
-      const perRow = (performance.now() - started) / chunk.length;
-      // Halfway to the size that fits the budget at this pace: steady under noise, quick enough when the table grows.
-      const fits = perRow > 0 ? LAST_USE_STATEMENT_MS / perRow : MAX_ROWS;
-      rowsPerStatement = Math.round(Math.min(MAX_ROWS, Math.max(MIN_ROWS, (rowsPerStatement + fits) / 2)));
+      if (dialect === 'sqlite') {
+        const perRow = (performance.now() - started) / chunk.length;
+        // Halfway to the size that fits the budget at this pace: steady under noise, quick when the table grows.
+        const fits = perRow > 0 ? LAST_USE_STATEMENT_MS / perRow : MAX_ROWS;
+        rowsPerStatement = powerOfTwoAtMost((rowsPerStatement + fits) / 2);
+      }
       i += chunk.length;
       if (i < entries.length) await yieldToRequests();
     }
