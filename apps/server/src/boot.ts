@@ -131,12 +131,12 @@ async function run(opts: BootOptions): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal}: draining requests`, { signal, openRequests: unanswered.size });
+    logger.info('draining requests', { signal, openRequests: unanswered.size });
     for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
     let late = false;
     const deadline = setTimeout(() => {
       late = true;
-      logger.error(`requests still open after SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms); closing them`);
+      logger.error('requests still open at SHUTDOWN_TIMEOUT_MS; closing them', { shutdownTimeoutMs: config.shutdownTimeoutMs, openRequests: unanswered.size });
       server.closeAllConnections();
       // And if the clean-up itself hangs (a database that does not answer), leave regardless.
       setTimeout(() => {

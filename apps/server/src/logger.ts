@@ -35,6 +35,7 @@ export function createLogger(opts: LogOptions): ServerLogger {
     destination,
   );
   return {
+    debug: (m, f) => log.debug(f ?? {}, m),
     info: (m, f) => log.info(f ?? {}, m),
     warn: (m, f) => log.warn(f ?? {}, m),
     error: (m, f) => log.error(f ?? {}, m),

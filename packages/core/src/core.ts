@@ -56,7 +56,15 @@ export function createCore(opts: CoreOptions) {
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? cryptoRandom;
   const logger = opts.logger ?? silentLogger;
-  const observer = opts.observer ?? silentObserver;
+  const observed = opts.observer ?? silentObserver;
+  // Each flush is a metric and, at LOG_LEVEL=debug, a log line: both from the one report.
+  const observer: CoreObserver = {
+    ...observed,
+    usageFlushed(table, rows, ms) {
+      observed.usageFlushed(table, rows, ms);
+      logger.debug?.('usage flushed', { table, rows, durationMs: Math.round(ms * 10) / 10 });
+    },
+  };
   const { mailer } = opts;
   const store = createStore(opts.store, logger);
   const signup: SignupPolicy = opts.signup ?? { open: true, emailDomains: [] };

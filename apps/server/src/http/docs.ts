@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { AppError } from '@pc/core';
 import express, { Router } from 'express';
 
 /**
@@ -54,9 +55,17 @@ export function docsRoutes(): Router {
     res.type('text/javascript').setHeader('Cache-Control', 'no-cache');
     res.send(INIT);
   });
-  r.use('/docs/assets', (_req, res, next) => {
-    res.locals.route = '/docs/assets/*';
-    next();
-  }, express.static(assets, { index: false, maxAge: '1d', fallthrough: false }));
+  r.use(
+    '/docs/assets',
+    (_req, res, next) => {
+      res.locals.route = '/docs/assets/*';
+      next();
+    },
+    express.static(assets, { index: false, maxAge: '1d' }),
+    (_req, res, next) => {
+      res.setHeader('Cache-Control', 'no-store');
+      next(new AppError('not_found', 'No such file.'));
+    },
+  );
   return r;
 }

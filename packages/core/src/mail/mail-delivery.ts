@@ -54,17 +54,17 @@ export class MailDelivery {
     try {
       await this.mailer.send(message);
       this.observer.mail('sent');
-      if (attempt > 1) this.logger.info('mail delivered after a retry', fields);
+      this.logger.info('mail sent', { ...fields });
     } catch (err) {
       const error = scrub(err instanceof Error ? err.message : String(err), message.to);
       const wait = last ? undefined : this.backoffMs[attempt - 1];
       this.observer.mail('failed');
       if (wait === undefined) {
         this.observer.mail('given_up');
-        this.logger.error(`mail delivery failed ${attempt} times; giving up`, { ...fields, error });
+        this.logger.error('mail given up', { ...fields, error });
         return;
       }
-      this.logger.warn(`mail delivery failed; retrying in ${Math.round(wait / 1000)} s`, { ...fields, error });
+      this.logger.warn('mail delivery failed; will retry', { ...fields, retryInMs: wait, error });
       const w: Waiting = {
         message,
         requestId,

@@ -1,4 +1,4 @@
-import { errorBody } from '@pc/contract';
+import * as c from '@pc/contract';
 import { ERROR_CODES, REASON_PHRASES } from '@pc/core';
 import { z } from 'zod';
 import { OPERATIONS, type Operation, openApiPath } from './operations.js';
@@ -6,7 +6,18 @@ import { OPERATIONS, type Operation, openApiPath } from './operations.js';
 type Json = Record<string, unknown>;
 
 /** Every code of the one error table, so clients can switch on `code`. */
-const errorSchema = errorBody.extend({ code: z.enum(Object.keys(ERROR_CODES) as [string, ...string[]]) });
+const errorSchema = c.errorBody.extend({ code: z.enum(Object.keys(ERROR_CODES) as [string, ...string[]]) });
+
+/** The entities answers are made of, named so that each is one schema wherever it appears. */
+const ENTITIES: Array<[z.ZodType, string]> = [
+  [c.userSummary, 'UserSummary'],
+  [c.workspaceSummary, 'WorkspaceSummary'],
+  [c.user, 'User'],
+  [c.workspace, 'Workspace'],
+  [c.sessionItem, 'Session'],
+  [c.apiKeyListItem, 'ApiKey'],
+  [c.auditLogEntry, 'AuditLogEntry'],
+];
 
 /**
  * Named schemas for `components.schemas`: each entity and input once, referred to everywhere else.
@@ -16,6 +27,7 @@ function components(ops: readonly Operation[]): { schemas: Json } {
   const inputs = z.registry<{ id: string }>();
   const outputs = z.registry<{ id: string }>();
   outputs.add(errorSchema, { id: 'Error' });
+  for (const [schema, id] of ENTITIES) outputs.add(schema, { id });
   for (const op of ops) {
     if (op.body && !inputs.has(op.body.schema)) inputs.add(op.body.schema, { id: op.body.name });
     if (!outputs.has(op.ok.schema)) outputs.add(op.ok.schema, { id: op.ok.name });
