@@ -129,7 +129,7 @@ async function main() {
   await migrateToLatest(handle);
   let onLink: (line: string) => void = () => {};
   const logger: Logger = {
-    info: (m) => onLink(m),
+    info: (m, f) => onLink(`${m} ${JSON.stringify(f ?? {})}`),
     warn: (m) => process.stderr.write(`[flush-probe] ${m}\n`),
     error: (m) => process.stderr.write(`[flush-probe] ${m}\n`),
   };

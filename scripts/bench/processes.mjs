@@ -31,7 +31,12 @@ export async function startServer(script, env, { timeoutMs = 30_000, cwd } = {})
   const lines = [];
   const watchers = new Set();
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const accessLines = new Map();
   const onLine = (line) => {
+    if (line.includes('"msg":"request"')) {
+      const route = /"route":"([^"]*)"/.exec(line)?.[1] ?? '';
+      accessLines.set(route, (accessLines.get(route) ?? 0) + 1);
+    }
     if (lines.length < 2000) lines.push(line);
     for (const w of watchers) w(line);
   };
@@ -68,9 +73,10 @@ export async function startServer(script, env, { timeoutMs = 30_000, cwd } = {})
     });
   }
 
-  const ready = await waitForLine(/listening on (http:\/\/\S+)/);
+  const ready = await waitForLine(/listening on (http:\/\/[^\s"]+)/);
   const startMs = performance.now() - spawnedAt;
-  const readyMs = Number(/readyMs=(\d+)/.exec(ready.input)?.[1] ?? NaN);
+  // A JSON log line (`"readyMs":123`), or the key=value text of older builds (BENCH_BASELINE).
+  const readyMs = Number(/readyMs(?:=|":)(\d+)/.exec(ready.input)?.[1] ?? NaN);
 
   return {
     url: ready[1],
@@ -78,6 +84,8 @@ export async function startServer(script, env, { timeoutMs = 30_000, cwd } = {})
     startMs,
     readyMs,
     lines,
+    /** Access-log lines the server has written so far for `route`. */
+    accessLines: (route) => accessLines.get(route) ?? 0,
     waitForLine,
     memory: () => memoryOf(child.pid),
     /** SIGTERM (the server drains and flushes), then SIGKILL of this child only if it hangs. */

@@ -8,12 +8,12 @@ import { MAX_BODY_BYTES, MAX_TRPC_BATCH } from './http/body.js';
 import { SESSION_COOKIE, clearSessionCookie, readCookie, setSessionCookie } from './http/cookies.js';
 import { errorHandler } from './http/errors.js';
 import { storeFailureLog } from './http/store-failures.js';
-import { requestId, requestMeta } from './http/request-context.js';
+import { requestMeta } from './http/request-context.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { spaRoutes } from './http/spa.js';
 import { docsRoutes } from './http/docs.js';
 import type { Metrics } from './http/metrics.js';
-import { metricsEndpoint, observeRequests } from './http/observe.js';
+import { metricsEndpoint, requestStart } from './http/observe.js';
 import { v1Routes } from './rest/v1/index.js';
 
 export interface AppDeps {
@@ -45,8 +45,7 @@ export function createApp({ core, config, logger, guards, routes, metrics = null
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
-  const observe = observeRequests(logger, config.log.access, metrics);
-  app.use(...(observe ? [observe] : []), requestId, securityHeaders(config.secureCookies));
+  app.use(requestStart(logger, config.log.access, metrics), securityHeaders(config.secureCookies));
 
   app.get('/health', noStore, async (_req, res) => {
     res.locals.route = '/health';

@@ -3,7 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { API_KEY_DISPLAY_PREFIX_LENGTH } from '@pc/contract';
 import type { Metrics } from './metrics.js';
 import { apiKeyHeader } from './auth.js';
-import { requestMeta } from './request-context.js';
+import { newRequestId, requestMeta } from './request-context.js';
 
 /**
  * The route template a request was answered by (set by each route: `/v1/api-keys/:id`,
@@ -16,37 +16,39 @@ function routeOf(req: Request, res: Response): string {
   return res.statusCode === 404 ? '(unmatched)' : '/*';
 }
 
-/** Who made the request: a user id, or the public prefix of the key (never the key). */
-function who(req: Request, res: Response): Record<string, string> {
-  const p = res.locals.principal as Principal | undefined;
-  if (p?.kind === 'session') return { userId: p.userId };
-  if (p?.kind === 'api_key') return { keyPrefix: (apiKeyHeader(req) ?? '').slice(0, API_KEY_DISPLAY_PREFIX_LENGTH) };
-  return {};
-}
-
 /**
- * One access-log line and one metrics observation per answered request, both when it finishes.
- * Absent when both are off (ACCESS_LOG=off and no METRICS_TOKEN): then it costs nothing.
+ * The first middleware: gives the request its id (`X-Request-Id`) and, when the access log or
+ * metrics are on, writes its access-log line and observes its metrics once it is answered. One
+ * layer for both, since each Express layer costs every request its own dispatch.
  */
-export function observeRequests(logger: Logger, access: boolean, metrics: Metrics | null): RequestHandler | null {
-  if (!access && !metrics) return null;
+export function requestStart(logger: Logger, access: boolean, metrics: Metrics | null): RequestHandler {
+  if (!access && !metrics) {
+    return (_req, res, next) => {
+      res.setHeader('X-Request-Id', newRequestId());
+      next();
+    };
+  }
   return (req, res, next) => {
+    const requestId = newRequestId();
+    res.setHeader('X-Request-Id', requestId);
     const started = performance.now();
-    res.once('finish', () => {
+    res.on('finish', () => {
       const ms = performance.now() - started;
       const route = routeOf(req, res);
       metrics?.request(route, req.method, res.statusCode, ms / 1000);
-      if (access) {
-        logger.info('request', {
-          method: req.method,
-          route,
-          status: res.statusCode,
-          durationMs: Math.round(ms * 10) / 10,
-          requestId: res.getHeader('X-Request-Id'),
-          ip: requestMeta(req).ip,
-          ...who(req, res),
-        });
-      }
+      if (!access) return;
+      const p = res.locals.principal as Principal | undefined;
+      logger.info('request', {
+        method: req.method,
+        route,
+        status: res.statusCode,
+        durationMs: Math.round(ms * 10) / 10,
+        requestId,
+        ip: requestMeta(req).ip,
+        // Who: a user id, or the public prefix of the key (never the key).
+        userId: p?.kind === 'session' ? p.userId : undefined,
+        keyPrefix: p?.kind === 'api_key' ? apiKeyHeader(req)?.slice(0, API_KEY_DISPLAY_PREFIX_LENGTH) : undefined,
+      });
     });
     next();
   };
