@@ -13,8 +13,9 @@ export interface LastUse {
  * better-sqlite3) the event loop while it runs. What a row costs depends on the table and the
  * machine (on our 2-core machine 250 rows took 1 to 3 ms, where one transaction of 2,200 single-row
  * updates took 50 to 130 ms), so the chunk is sized by time: after each statement the next is made
- * about as large as fits in this budget at the pace just seen. Sizes are powers of two, so a
- * table has at most seven statement texts in the prepared-statement cache.
+ * about as large as fits in this budget at the pace just seen. Every statement has a power of two
+ * of rows, 16 to 1,024: the last chunk of a batch is padded up to one (see `paddedRows`), so a table
+ * has at most seven statement texts in the prepared-statement cache, whatever the batch sizes.
  */
 export const LAST_USE_STATEMENT_MS = 4;
 const MIN_ROWS = 16;
@@ -23,6 +24,14 @@ const MAX_ROWS = 1024;
 const POSTGRES_ROWS = 512;
 
 const powerOfTwoAtMost = (n: number) => 2 ** Math.floor(Math.log2(Math.min(MAX_ROWS, Math.max(MIN_ROWS, n))));
+
+/**
+ * The rows of a statement that writes `rows` values: the next power of two, at least 16. The VALUES
+ * list is padded with copies of its last row, which both stores accept in `UPDATE … FROM` (a target
+ * row joined twice is updated once, and the copies are identical), so the statement's text is one
+ * of seven however many values are left at the end of a batch.
+ */
+export const paddedRows = (rows: number) => Math.max(MIN_ROWS, 2 ** Math.ceil(Math.log2(Math.max(1, rows))));
 
 const yieldToRequests = () => new Promise<void>((r) => setImmediate(r));
 
@@ -45,12 +54,12 @@ export function createLastUseWriter<V>(db: Db, dialect: Dialect, table: 'api_key
     const entries = [...batch];
     for (let i = 0; i < entries.length; ) {
       const chunk = entries.slice(i, i + rowsPerStatement);
-      const values = sql.join(
-        chunk.map(([id, v]) => {
-          const r = toRow(v);
-          return withIp ? sql`(${id}, ${r.at}, ${r.ip ?? null})` : sql`(${id}, ${r.at})`;
-        }),
-      );
+      const rows = chunk.map(([id, v]) => {
+        const r = toRow(v);
+        return withIp ? sql`(${id}, ${r.at}, ${r.ip ?? null})` : sql`(${id}, ${r.at})`;
+      });
+      for (let n = paddedRows(rows.length) - rows.length; n > 0; n--) rows.push(rows[rows.length - 1]!);
+      const values = sql.join(rows);
       const started = performance.now();
       try {
         await sql`update ${sql.table(table)} set ${set} from (values ${values}) as v
@@ -59,7 +68,7 @@ export function createLastUseWriter<V>(db: Db, dialect: Dialect, table: 'api_key
         return { written: i, failed: new Map(entries.slice(i)), error };
       }
       if (dialect === 'sqlite') {
-        const perRow = (performance.now() - started) / chunk.length;
+        const perRow = (performance.now() - started) / rows.length;
         // Halfway to the size that fits the budget at this pace: steady under noise, quick when the table grows.
         const fits = perRow > 0 ? LAST_USE_STATEMENT_MS / perRow : MAX_ROWS;
         rowsPerStatement = powerOfTwoAtMost((rowsPerStatement + fits) / 2);
