@@ -372,6 +372,13 @@ export function printReport(rows, c) {
     );
   }
   if (has('2k') && ['2o', '2l', '2m'].some((id) => byId[id])) printObservabilityCost(byId);
+  if (has('2kq', '2oq')) {
+    const [off, on] = [byId['2kq'], byId['2oq']];
+    console.log(
+      `2oq/2kq at ${Math.round(off.rps)} req/s (access log and /metrics on vs off, paced): server CPU ${on.cpuUsPerReq.toFixed(0)} vs ${off.cpuUsPerReq.toFixed(0)} µs/req (${(on.cpuUsPerReq / off.cpuUsPerReq).toFixed(3)}×);` +
+        ` per round ${on.cpuRounds.map((c, i) => (c / off.cpuRounds[i]).toFixed(2)).join(' ')} (median ${median(on.cpuRounds.map((c, i) => c / off.cpuRounds[i])).toFixed(3)}); p99 ${on.p99} vs ${off.p99} ms`,
+    );
+  }
   if (has('2')) console.log(`p99 of 2: ${byId['2'].p99} ms (target ≤ 5 ms)`);
   if (has('2', '2b')) {
     const [now, before] = [byId['2'], byId['2b']];

@@ -154,7 +154,7 @@ function copyDb(from, to) {
 async function startScenario(s) {
   const servers = [];
   for (let i = 0; i < (s.instances ?? 1); i++) {
-    const server = await start(s.script, s.env, { cwd: s.cwd });
+    const server = await start(s.script, s.env, { cwd: s.cwd, ...(s.stdoutFile ? { stdoutFile: s.stdoutFile } : {}) });
     servers.push(server);
     const first = await probe(server, s.path, s.headers ?? s.requests?.[0]?.headers);
     if (first.status !== s.expect) throw new Error(`${s.name}: expected ${s.expect}, got ${first.status} ${JSON.stringify(first.body)}`);
@@ -204,7 +204,10 @@ async function measureRound(s, pgb) {
     s.walWindows.push({ from: pgBefore.wal.lsn, to: wal.lsn, statRecords: wal.records - pgBefore.wal.records });
     s.dbCpuMs += pgb.cpuMs() - pgBefore.cpu;
   }
-  s.cpuMs += s.servers.reduce((n, server, i) => n + cpuMsOf(server.pid) - cpuBefore[i], 0);
+  const cpuMs = s.servers.reduce((n, server, i) => n + cpuMsOf(server.pid) - cpuBefore[i], 0);
+  s.cpuMs += cpuMs;
+  // CPU µs per request of this round, for ratios of two scenarios round by round.
+  (s.cpuRounds ??= []).push((cpuMs * 1000) / Math.max(1, results.reduce((n, r) => n + r.totalCompletedRequests, 0)));
   s.raw.push(...results);
   s.seconds += Math.max(...results.map((r) => r.duration));
   s.rounds = (s.rounds ?? 0) + 1;
@@ -345,7 +348,15 @@ async function main() {
     /** 2k with some of the operator's switches on (2o: all of them; 2l and 2m apart, for where the cost is). */
     const observed = (id, name, env) => {
       const s = app(id, BENCH);
-      return { ...s, name, env: { ...s.env, ...env }, headers: { 'x-api-key': small.key }, metricsToken: env.METRICS_TOKEN ?? null, accessLog: env.ACCESS_LOG === 'on' };
+      return {
+        ...s,
+        name,
+        env: { ...s.env, ...env },
+        headers: { 'x-api-key': small.key },
+        metricsToken: env.METRICS_TOKEN ?? null,
+        accessLog: env.ACCESS_LOG === 'on',
+        stdoutFile: join(WORK, 'small', `${id}.stdout.log`),
+      };
     };
     const definitions = [
       { id: '1', name: '1 bare Express 5 route (ceiling)', script: BARE, env: { PORT: '0' }, path: '/bare', expect: 200 },
@@ -356,6 +367,10 @@ async function main() {
       observed('2o', '2o as 2k, access log and /metrics on', observedEnv),
       observed('2l', '2l as 2k, access log only', { ACCESS_LOG: 'on', LOG_FORMAT: 'json' }),
       observed('2m', '2m as 2k, /metrics only', { METRICS_TOKEN: observedEnv.METRICS_TOKEN }),
+      // At a steady rate below saturation, where what a request costs the server is its CPU, not its share of a full machine.
+      { ...observed('2kq', `2kq as 2k, ${paced}`, {}), rate: PACED_RATE, headersFor: () => ({ 'x-api-key': small.key }) },
+      { ...observed('2oq', `2oq as 2o, ${paced}`, observedEnv), rate: PACED_RATE, headersFor: () => ({ 'x-api-key': small.key }) },
+
       { ...app('3'), name: `3 same, ${(seeded.keys / 1e6).toLocaleString('en')}M keys in the db`, headers: { 'x-api-key': large.key } },
       {
         ...withLastUseLog(app('3b', BENCH)),
@@ -430,7 +445,7 @@ async function main() {
     // (3p, 3b) leave the kernel writing back their database for a while after their burst, so they
     // run after the ones compared with each other, and the floods follow them. Within a group the
     // order turns by one each round, so that no member always runs first or right after another.
-    const RUN_GROUPS = [['1'], ['2', '2b', '2u', '2k', '2o', '2l', '2m'], ['3'], ['2p', '3p'], ['3b'], ['4a'], ['4b'], ['5'], ['p1', 'p1u'], ['p2']];
+    const RUN_GROUPS = [['1'], ['2', '2b', '2u', '2k', '2o', '2l', '2m'], ['2kq', '2oq'], ['3'], ['2p', '3p'], ['3b'], ['4a'], ['4b'], ['5'], ['p1', 'p1u'], ['p2']];
     const roundOrder = (round) =>
       RUN_GROUPS.flatMap((ids) => {
         const members = ids.map((id) => scenarios.find((s) => s.id === id)).filter(Boolean);

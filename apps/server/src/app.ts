@@ -45,7 +45,7 @@ export function createApp({ core, config, logger, guards, routes, metrics = null
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
-  app.use(requestStart(logger, config.log.access, metrics), securityHeaders(config.secureCookies));
+  app.use(requestStart(config.log.access ? logger : null, metrics), securityHeaders(config.secureCookies));
 
   app.get('/health', noStore, async (_req, res) => {
     res.locals.route = '/health';

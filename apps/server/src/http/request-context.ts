@@ -35,7 +35,7 @@ export function requestMeta(req: Request): RequestMeta {
 // connection: written in normal form once per connection rather than parsed once per request.
 const peerOf = new WeakMap<Socket, string>();
 
-function clientIp(req: Request): string {
+export function clientIp(req: Request): string {
   if (req.app.get('trust proxy') === false) {
     let ip = peerOf.get(req.socket);
     if (ip === undefined) {
