@@ -16,7 +16,7 @@ if (!dir) throw new Error('usage: node scripts/bench/observe-profile.mjs <direct
 /** A sample is the observation's if one of its frames is one of these. */
 const OBSERVATION = [
   (f) => f.functionName === 'observeAnswer',
-  (f) => f.functionName.startsWith('SonicBoom') || ['actualWrite', 'release', 'releaseWritingBuf'].includes(f.functionName),
+  (f) => f.functionName.startsWith('SonicBoom') || ['actualWrite', 'releaseWritingBuf'].includes(f.functionName),
   (f) => ['getMetricsAsString', 'collect', 'metrics'].includes(f.functionName) && f.url.endsWith('bench-server.mjs'),
 ];
 
