@@ -1,6 +1,6 @@
-// Creates a key with a session, then lists the workspace's agents with that key.
-//   PRIVATE_CONNECT_URL=http://localhost:3000 PRIVATE_CONNECT_SESSION='session=…' node --experimental-strip-types src/main.ts
-// (Node 22.6+; on Node 20 run it with any TypeScript runner, e.g. `npx tsx src/main.ts`.)
+// Creates a key with a session, then lists the workspace's agents with that key. Run it with a
+// TypeScript runner, e.g.:
+//   PRIVATE_CONNECT_URL=http://localhost:3000 PRIVATE_CONNECT_SESSION='session=…' npx tsx src/main.ts
 import { privateConnect } from './client.js';
 
 const url = process.env.PRIVATE_CONNECT_URL ?? 'http://localhost:3000';
