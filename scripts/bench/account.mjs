@@ -24,7 +24,9 @@ function expectStatus(res, status, what) {
 /** Registers `email` with a new workspace, verifies through the logged link, and returns the session cookie. */
 export async function signUp(server, email, workspaceName) {
   expectStatus(await json(server, 'POST', '/v1/auth/register', { body: { email, workspaceName } }), 200, 'register');
-  const link = await server.waitForLine(new RegExp(`for ${email.replace(/[.]/g, '\\.')}: (\\S+/auth/verify\\?token=[A-Za-z0-9_%-]+)`), 10_000);
+  // The outbox's log line: JSON (`"to":"<email>",…,"link":"<link>"`), or the text of older builds (`for <email>: <link>`).
+  const to = email.replace(/[.]/g, '\\.');
+  const link = await server.waitForLine(new RegExp(`(?:"to":"${to}".*"link":"|for ${to}: )([^\\s"]+/auth/verify\\?token=[A-Za-z0-9_%-]+)`), 10_000);
   const token = new URL(link[1]).searchParams.get('token');
   const verified = await json(server, 'GET', `/v1/auth/verify?token=${encodeURIComponent(token)}`);
   expectStatus(verified, 200, 'verify');

@@ -129,7 +129,7 @@ async function main() {
   await migrateToLatest(handle);
   let onLink: (line: string) => void = () => {};
   const logger: Logger = {
-    info: (m) => onLink(m),
+    info: (m, f) => onLink(`${m} ${JSON.stringify(f ?? {})}`),
     warn: (m) => process.stderr.write(`[flush-probe] ${m}\n`),
     error: (m) => process.stderr.write(`[flush-probe] ${m}\n`),
   };
@@ -154,7 +154,7 @@ async function main() {
     const email = `probe-${Date.now().toString(36)}@example.com`;
     const link = new Promise<string>((resolve) => {
       onLink = (m) => {
-        const found = /(\S+\/auth\/verify\?token=[A-Za-z0-9_%-]+)/.exec(m);
+        const found = /([^\s"]+\/auth\/verify\?token=[A-Za-z0-9_%-]+)/.exec(m);
         if (found && m.includes(email)) resolve(found[1]!);
       };
     });

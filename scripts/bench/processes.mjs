@@ -1,6 +1,6 @@
 // One server per child process: spawn, wait for its "listening" line, watch its memory, stop it.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 
 /** Extra node flags for every server, the bare one included (e.g. BENCH_NODE_FLAGS="--cpu-prof"). */
 export const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
@@ -21,21 +21,31 @@ export function memoryOf(pid) {
  * `startMs` is spawn → that line, as a user starting the server would see it. `cwd` matters on
  * PostgreSQL only: the outbox (SMTP_URL unset) is then written under `<cwd>/data/outbox`.
  */
-export async function startServer(script, env, { timeoutMs = 30_000, cwd } = {}) {
+export async function startServer(script, env, { timeoutMs = 30_000, cwd, stdoutFile } = {}) {
   const spawnedAt = performance.now();
+  // With `stdoutFile`, stdout goes to that file (as to journald or a log file) and nothing in this
+  // process reads it while the load runs: reading a server's access log line by line here would
+  // take CPU from the same two cores the server and the load generator share.
+  const outFd = stdoutFile ? openSync(stdoutFile, 'w') : null;
   const child = spawn(process.execPath, [...NODE_FLAGS, script], {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', outFd ?? 'pipe', 'pipe'],
     ...(cwd ? { cwd } : {}),
   });
+  if (outFd !== null) closeSync(outFd);
   const lines = [];
   const watchers = new Set();
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const accessLines = new Map();
   const onLine = (line) => {
+    if (line.includes('"msg":"request"')) {
+      const route = /"route":"([^"]*)"/.exec(line)?.[1] ?? '';
+      accessLines.set(route, (accessLines.get(route) ?? 0) + 1);
+    }
     if (lines.length < 2000) lines.push(line);
     for (const w of watchers) w(line);
   };
-  for (const stream of [child.stdout, child.stderr]) {
+  for (const stream of [child.stdout, child.stderr].filter(Boolean)) {
     let rest = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk) => {
@@ -68,9 +78,21 @@ export async function startServer(script, env, { timeoutMs = 30_000, cwd } = {})
     });
   }
 
-  const ready = await waitForLine(/listening on (http:\/\/\S+)/);
+  // From the file: polled until the server says it listens, then left alone.
+  let polling = null;
+  if (stdoutFile) {
+    let seen = 0;
+    polling = setInterval(() => {
+      const text = readFileSync(stdoutFile, 'utf8');
+      const complete = text.lastIndexOf('\n') + 1;
+      text.slice(seen, complete).split('\n').filter(Boolean).forEach(onLine);
+      seen = complete;
+    }, 20);
+  }
+  const ready = await waitForLine(/listening on (http:\/\/[^\s"]+)/).finally(() => clearInterval(polling));
   const startMs = performance.now() - spawnedAt;
-  const readyMs = Number(/readyMs=(\d+)/.exec(ready.input)?.[1] ?? NaN);
+  // A JSON log line (`"readyMs":123`), or the key=value text of older builds (BENCH_BASELINE).
+  const readyMs = Number(/readyMs(?:=|":)(\d+)/.exec(ready.input)?.[1] ?? NaN);
 
   return {
     url: ready[1],
@@ -78,6 +100,8 @@ export async function startServer(script, env, { timeoutMs = 30_000, cwd } = {})
     startMs,
     readyMs,
     lines,
+    /** Access-log lines the server has written so far for `route` (with `stdoutFile`, counted in the file). */
+    accessLines: (route) => (stdoutFile ? countAccessLines(readFileSync(stdoutFile, 'utf8'), route) : (accessLines.get(route) ?? 0)),
     waitForLine,
     memory: () => memoryOf(child.pid),
     /** SIGTERM (the server drains and flushes), then SIGKILL of this child only if it hangs. */
@@ -90,6 +114,13 @@ export async function startServer(script, env, { timeoutMs = 30_000, cwd } = {})
       return result;
     },
   };
+}
+
+function countAccessLines(text, route) {
+  const needle = `"route":"${route}"`;
+  let n = 0;
+  for (const line of text.split('\n')) if (line.includes('"msg":"request"') && line.includes(needle)) n++;
+  return n;
 }
 
 /** CPU time (user + system) the process has used so far, in ms; /proc counts in clock ticks of 10 ms. */

@@ -104,6 +104,26 @@ function printTable(rows, ceiling, pgWal) {
   table(head, body, [0, -1]);
 }
 
+/** 2o against 2k: the access log and metrics on and off, same bundle, same rounds (2l and 2m: each alone); and that they counted every request. */
+function printObservabilityCost(byId) {
+  const off = byId['2k'];
+  for (const id of ['2o', '2l', '2m']) {
+    const on = byId[id];
+    if (!on) continue;
+    const ratio = on.rps / off.rps;
+    const perRound = on.raw.map((b, i) => b.totalCompletedRequests / b.duration / (off.raw[i].totalCompletedRequests / off.raw[i].duration));
+    console.log(
+      `ratio ${id}/2k (${on.name.replace(/^\S+ as 2k, /, '')} vs off): ${ratio.toFixed(3)}${id === '2o' ? ` (target ≥ 0.95: ${ratio >= 0.95 ? 'met' : 'MISSED'})` : ''};` +
+        ` per round ${perRound.map((x) => x.toFixed(2)).join(' ')} (median ${median(perRound).toFixed(3)}); server CPU ${on.cpuUsPerReq.toFixed(0)} vs ${off.cpuUsPerReq.toFixed(0)} µs/req (${(on.cpuUsPerReq / off.cpuUsPerReq).toFixed(2)}×)`,
+    );
+    const counted = on.scrapes ? on.scrapes.at(-1).counted - on.scrapes[0].counted : null;
+    const parts = [`${on.total.toLocaleString('en')} requests completed in the rounds`];
+    if (on.accessLog) parts.push(`${on.accessLinesLogged.toLocaleString('en')} access-log lines for the route`);
+    if (counted !== null) parts.push(`${counted.toLocaleString('en')} in pc_http_request_duration_seconds_count, a scrape ${median(on.scrapes.map((x) => x.ms)).toFixed(1)} ms (median of ${on.scrapes.length}) for ${(on.scrapes.at(-1).bytes / 1024).toFixed(1)} KB`);
+    console.log(`  ${id} counted: ${parts.join('; ')} (the server also answers the requests in flight when a round ends)`);
+  }
+}
+
 /** Keyed vs unchecked from one bundle, per store. */
 function printKeyCheckCost(byId) {
   const pairs = [
@@ -349,6 +369,14 @@ export function printReport(rows, c) {
     console.log(
       `ratio 2k/2u (the key check vs none, one bundle): ${(byId['2k'].rps / byId['2u'].rps).toFixed(3)} (target ≥ 0.95)` +
         (byId['2'] ? `   2 vs 2k (dist/main.js vs the bench bundle): ${pct(byId['2'].rps / byId['2k'].rps - 1)}` : ''),
+    );
+  }
+  if (has('2k') && ['2o', '2l', '2m'].some((id) => byId[id])) printObservabilityCost(byId);
+  if (has('2kq', '2oq')) {
+    const [off, on] = [byId['2kq'], byId['2oq']];
+    console.log(
+      `2oq/2kq at ${Math.round(off.rps)} req/s (access log and /metrics on vs off, paced): server CPU ${on.cpuUsPerReq.toFixed(0)} vs ${off.cpuUsPerReq.toFixed(0)} µs/req (${(on.cpuUsPerReq / off.cpuUsPerReq).toFixed(3)}×);` +
+        ` per round ${on.cpuRounds.map((c, i) => (c / off.cpuRounds[i]).toFixed(2)).join(' ')} (median ${median(on.cpuRounds.map((c, i) => c / off.cpuRounds[i])).toFixed(3)}); p99 ${on.p99} vs ${off.p99} ms`,
     );
   }
   if (has('2')) console.log(`p99 of 2: ${byId['2'].p99} ms (target ≤ 5 ms)`);

@@ -38,7 +38,7 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 2);
 const SOAK_S = Number(process.env.BENCH_SOAK ?? 15);
 const LARGE_KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 /**
- * BENCH_ONLY=2,2u,2k runs only those scenarios (and the ceiling, 1), e.g. with many more rounds for
+ * BENCH_ONLY=2,2u,2k,2o runs only those scenarios (and the ceiling, 1), e.g. with many more rounds for
  * one comparison; add `probe` to run the flush probe too.
  */
 const ONLY = process.env.BENCH_ONLY ? new Set(['1', ...process.env.BENCH_ONLY.split(',').map((x) => x.trim())]) : null;
@@ -79,7 +79,11 @@ const baseEnv = (databaseUrl) => ({
   PUBLIC_URL: 'http://localhost:3000',
   RATE_LIMIT_PER_MINUTE: RATE_LIMIT,
   WEB_DIST: join(WORK, 'no-web'),
+  // Off in every scenario but 2o, which is 2k with the access log and metrics on: their cost is 2o against 2k.
+  ACCESS_LOG: 'off',
 });
+/** Scenario 2o: what an operator turns on (the access log is on by default; metrics with METRICS_TOKEN). */
+const observedEnv = { ACCESS_LOG: 'on', LOG_FORMAT: 'json', METRICS_TOKEN: 'bench-metrics-token-0123456789' };
 const appEnv = (dbFile) => baseEnv(`file:${dbFile}`);
 /** The bench bundle's baseline: requests act as this key, unchecked. */
 const uncheckedEnv = (account) => ({ BENCH_UNCHECKED_WORKSPACE_ID: account.workspaceId, BENCH_UNCHECKED_KEY_ID: account.keyId });
@@ -150,7 +154,7 @@ function copyDb(from, to) {
 async function startScenario(s) {
   const servers = [];
   for (let i = 0; i < (s.instances ?? 1); i++) {
-    const server = await start(s.script, s.env, { cwd: s.cwd });
+    const server = await start(s.script, s.env, { cwd: s.cwd, ...(s.stdoutFile ? { stdoutFile: s.stdoutFile } : {}) });
     servers.push(server);
     const first = await probe(server, s.path, s.headers ?? s.requests?.[0]?.headers);
     if (first.status !== s.expect) throw new Error(`${s.name}: expected ${s.expect}, got ${first.status} ${JSON.stringify(first.body)}`);
@@ -178,6 +182,18 @@ async function load(s, seconds) {
 const eventLoop = async (server, action) => (await fetch(`${server.url}/bench/event-loop?${action}=1`)).json();
 
 /** One measured round of a scenario: its load, and what its servers (and the PostgreSQL cluster) spent on it. */
+/** Scenario 2o: the requests /metrics has counted on the bench route, and how long the scrape took. */
+async function scrape(s) {
+  const started = performance.now();
+  const res = await fetch(`${s.server.url}/metrics`, { headers: { authorization: `Bearer ${s.metricsToken}` } });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}: ${text.slice(0, 200)}`);
+  let counted = 0;
+  for (const m of text.matchAll(/^pc_http_request_duration_seconds_count\{([^}]*)\} (\d+)$/gm)) if (m[1].includes(`route="${s.path}"`)) counted += Number(m[2]);
+  return { counted, ms, bytes: text.length };
+}
+
 async function measureRound(s, pgb) {
   if (s.eventLoop) await Promise.all(s.servers.map((server) => eventLoop(server, 'reset')));
   const cpuBefore = s.servers.map((server) => cpuMsOf(server.pid));
@@ -188,12 +204,17 @@ async function measureRound(s, pgb) {
     s.walWindows.push({ from: pgBefore.wal.lsn, to: wal.lsn, statRecords: wal.records - pgBefore.wal.records });
     s.dbCpuMs += pgb.cpuMs() - pgBefore.cpu;
   }
-  s.cpuMs += s.servers.reduce((n, server, i) => n + cpuMsOf(server.pid) - cpuBefore[i], 0);
+  const cpuMs = s.servers.reduce((n, server, i) => n + cpuMsOf(server.pid) - cpuBefore[i], 0);
+  s.cpuMs += cpuMs;
+  // CPU µs per request of this round, for ratios of two scenarios round by round.
+  (s.cpuRounds ??= []).push((cpuMs * 1000) / Math.max(1, results.reduce((n, r) => n + r.totalCompletedRequests, 0)));
   s.raw.push(...results);
   s.seconds += Math.max(...results.map((r) => r.duration));
   s.rounds = (s.rounds ?? 0) + 1;
   if (s.eventLoop) s.loop.push(await Promise.all(s.servers.map((server) => eventLoop(server, 'stop'))));
   s.rssAfterRound.push(Math.max(...s.servers.map((server) => server.memory()?.rssKb ?? 0)));
+  // As Prometheus would, between the measured bursts (a scrape a round is far more often than its usual 15 s).
+  if (s.metricsToken) s.scrapes.push(await scrape(s));
 }
 
 /** Runs .bench/flush-probe.mjs once with `env` and returns what it printed. */
@@ -324,12 +345,32 @@ async function main() {
       headers: { 'x-api-key': pgAccount.key },
     });
     const unchecked = app('2u', BENCH);
+    /** 2k with some of the operator's switches on (2o: all of them; 2l and 2m apart, for where the cost is). */
+    const observed = (id, name, env) => {
+      const s = app(id, BENCH);
+      return {
+        ...s,
+        name,
+        env: { ...s.env, ...env },
+        headers: { 'x-api-key': small.key },
+        metricsToken: env.METRICS_TOKEN ?? null,
+        accessLog: env.ACCESS_LOG === 'on',
+        stdoutFile: join(WORK, 'small', `${id}.stdout.log`),
+      };
+    };
     const definitions = [
       { id: '1', name: '1 bare Express 5 route (ceiling)', script: BARE, env: { PORT: '0' }, path: '/bare', expect: 200 },
       { ...app('2'), name: '2 GET /v1/agents, API key', headers: { 'x-api-key': small.key } },
       // The pair the key check's cost is read from: one bundle, neither with the event-loop monitor.
       { ...unchecked, name: '2u same, key not checked (bench bundle)', env: { ...unchecked.env, ...uncheckedEnv(small) }, headers: { 'x-api-key': small.key } },
       { ...app('2k', BENCH), name: '2k same, key checked (bench bundle)', headers: { 'x-api-key': small.key } },
+      observed('2o', '2o as 2k, access log and /metrics on', observedEnv),
+      observed('2l', '2l as 2k, access log only', { ACCESS_LOG: 'on', LOG_FORMAT: 'json' }),
+      observed('2m', '2m as 2k, /metrics only', { METRICS_TOKEN: observedEnv.METRICS_TOKEN }),
+      // At a steady rate below saturation, where what a request costs the server is its CPU, not its share of a full machine.
+      { ...observed('2kq', `2kq as 2k, ${paced}`, {}), rate: PACED_RATE, headersFor: () => ({ 'x-api-key': small.key }) },
+      { ...observed('2oq', `2oq as 2o, ${paced}`, observedEnv), rate: PACED_RATE, headersFor: () => ({ 'x-api-key': small.key }) },
+
       { ...app('3'), name: `3 same, ${(seeded.keys / 1e6).toLocaleString('en')}M keys in the db`, headers: { 'x-api-key': large.key } },
       {
         ...withLastUseLog(app('3b', BENCH)),
@@ -395,12 +436,16 @@ async function main() {
       s.stopWatching = watchCommits(s.dbFile);
       if (s.lastUseLog) s.lastUseBefore = (await eventLoop(s.server, 'read')).lastUse.total;
     }
+    for (const s of scenarios) {
+      if (s.metricsToken) s.scrapes = [await scrape(s)];
+      if (s.accessLog) s.accessLinesBefore = s.server.accessLines(s.path);
+    }
     const pgPeriod = pgb ? { from: await pgb.walNow(), startedAt: performance.now() } : null;
     // The order of a round, in groups. The scenarios that write the last use of thousands of keys
     // (3p, 3b) leave the kernel writing back their database for a while after their burst, so they
     // run after the ones compared with each other, and the floods follow them. Within a group the
     // order turns by one each round, so that no member always runs first or right after another.
-    const RUN_GROUPS = [['1'], ['2', '2b', '2u', '2k'], ['3'], ['2p', '3p'], ['3b'], ['4a'], ['4b'], ['5'], ['p1', 'p1u'], ['p2']];
+    const RUN_GROUPS = [['1'], ['2', '2b', '2u', '2k', '2o', '2l', '2m'], ['2kq', '2oq'], ['3'], ['2p', '3p'], ['3b'], ['4a'], ['4b'], ['5'], ['p1', 'p1u'], ['p2']];
     const roundOrder = (round) =>
       RUN_GROUPS.flatMap((ids) => {
         const members = ids.map((id) => scenarios.find((s) => s.id === id)).filter(Boolean);
@@ -429,6 +474,7 @@ async function main() {
       if (s.dbFile) s.writes = { ...commitsBetween(s.walBefore, walState(s.dbFile)), polled: s.stopWatching() };
       if (s.lastUseLog) s.writes.statements = (await eventLoop(s.server, 'read')).lastUse.total - s.lastUseBefore;
       s.peakKb = Math.max(...s.servers.map((server) => server.memory()?.peakKb ?? 0));
+      if (s.accessLog) s.accessLinesLogged = s.server.accessLines(s.path) - s.accessLinesBefore;
     }
     if (pgb) {
       pgPeriod.to = await pgb.walNow();

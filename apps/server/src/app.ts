@@ -8,9 +8,12 @@ import { MAX_BODY_BYTES, MAX_TRPC_BATCH } from './http/body.js';
 import { SESSION_COOKIE, clearSessionCookie, readCookie, setSessionCookie } from './http/cookies.js';
 import { errorHandler } from './http/errors.js';
 import { storeFailureLog } from './http/store-failures.js';
-import { requestId, requestMeta } from './http/request-context.js';
+import { requestMeta } from './http/request-context.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { spaRoutes } from './http/spa.js';
+import { docsRoutes } from './http/docs.js';
+import type { Metrics } from './http/metrics.js';
+import { metricsEndpoint, requestStart } from './http/observe.js';
 import { v1Routes } from './rest/v1/index.js';
 
 export interface AppDeps {
@@ -24,17 +27,28 @@ export interface AppDeps {
   guards?: Guards;
   /** More routes, mounted after the API and before the SPA fallback. */
   routes?: (app: Express) => void;
+  /** Prometheus metrics (METRICS_TOKEN set), or none. */
+  metrics?: Metrics | null;
 }
 
-export function createApp({ core, config, logger, guards, routes }: AppDeps): Express {
+const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
+
+/** A bounded label: one known procedure, or a batch, or an unknown name (never the name itself). */
+function trpcRoute(paths: string[]): string {
+  if (paths.length !== 1) return '/trpc/(batch)';
+  return PROCEDURES.has(paths[0]!) ? `/trpc/${paths[0]}` : '/trpc/(unknown)';
+}
+
+export function createApp({ core, config, logger, guards, routes, metrics = null }: AppDeps): Express {
   const app = express();
   const logStoreFailure = storeFailureLog(logger, config.databaseUrl);
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
-  app.use(requestId, securityHeaders(config.secureCookies));
+  app.use(requestStart(config.log.access ? logger : null, metrics), securityHeaders(config.secureCookies));
 
   app.get('/health', noStore, async (_req, res) => {
+    res.locals.route = '/health';
     const ok = await core.health();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'error', database: ok ? 'ok' : 'error' });
   });
@@ -49,8 +63,9 @@ export function createApp({ core, config, logger, guards, routes }: AppDeps): Ex
       maxBodySize: MAX_BODY_BYTES,
       // A batch is one request to us but N procedure calls; the SPA's pages batch a handful.
       maxBatchSize: MAX_TRPC_BATCH,
-      createContext: ({ req, res }) =>
-        createApiContext(core, {
+      createContext: ({ req, res, info }) => {
+        res.locals.route = trpcRoute(info.calls.map((c) => c.path));
+        return createApiContext(core, {
           meta: requestMeta(req),
           sessionToken: readCookie(req, SESSION_COOKIE),
           apiKey: apiKeyHeader(req),
@@ -58,7 +73,11 @@ export function createApp({ core, config, logger, guards, routes }: AppDeps): Ex
           setSessionCookie: (token, maxAge) => setSessionCookie(res, token, maxAge, config.secureCookies),
           clearSessionCookie: () => clearSessionCookie(res, config.secureCookies),
           setRateLimitHeaders: (s) => setRateLimitHeaders(res, s),
-        }),
+          onPrincipal: (p) => {
+            res.locals.principal = p;
+          },
+        });
+      },
       onError: ({ error, path }) => {
         if (error.cause instanceof AppError && error.cause.code === 'database_unavailable') logStoreFailure(error.cause.extra.cause);
         if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError)) {
@@ -68,6 +87,8 @@ export function createApp({ core, config, logger, guards, routes }: AppDeps): Ex
     }),
   );
 
+  app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
+  app.use(docsRoutes());
   routes?.(app);
 
   app.use((req, res, next) => {

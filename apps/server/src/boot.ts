@@ -4,9 +4,16 @@ import { type Core, createCore, createOutboxMailer, createSmtpMailer } from '@pc
 import { acquireServerLock, checkSqliteIntegrity, createDb, migrateToLatest } from '@pc/db';
 import { type AppDeps, createApp } from './app.js';
 import { type Config, loadConfig } from './env.js';
-import { createConsoleLogger } from './logger.js';
+import { createMetrics } from './http/metrics.js';
+import { type ServerLogger, createLogger } from './logger.js';
 
-const logger = createConsoleLogger();
+// JSON at info until the configuration says otherwise (its own errors are logged with this one).
+let logger: ServerLogger = createLogger({ level: 'info', format: 'json' });
+
+const exit = (code: number): never => {
+  logger.flush();
+  process.exit(code);
+};
 
 export interface BootOptions {
   /** Where the built SPA is when WEB_DIST is unset. */
@@ -19,7 +26,7 @@ export interface BootOptions {
 export function boot(opts: BootOptions): void {
   run(opts).catch((err: unknown) => {
     logger.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
+    exit(1);
   });
 }
 
@@ -42,6 +49,8 @@ function listen(server: Server, config: Config): Promise<number> {
 async function run(opts: BootOptions): Promise<void> {
   const started = performance.now();
   const config = loadConfig(process.env, opts.defaultWebDist);
+  logger = createLogger(config.log);
+  const metrics = config.metricsToken ? createMetrics() : null;
   const store = createDb(config.databaseUrl, {
     poolMax: config.databasePoolMax,
     onError: (err) => logger.warn('database connection lost; it is re-opened on demand', { error: err.message }),
@@ -62,10 +71,16 @@ async function run(opts: BootOptions): Promise<void> {
     signup: config.signup,
     auditRetentionDays: config.auditRetentionDays,
     logger,
+    ...(metrics ? { observer: metrics.observer } : {}),
+  });
+  metrics?.watch({
+    cacheSizes: () => core.apiKeys.stats().cache,
+    mailQueued: () => core.mail.pending + core.queue.size,
+    ...(store.pool ? { pool: store.pool } : {}),
   });
   await core.start();
   let stopping = false;
-  const app = createApp({ core, config, logger, ...opts.app?.(core, config) });
+  const app = createApp({ core, config, logger, metrics, ...opts.app?.(core, config) });
   const server = createServer();
   // Ahead of the app (listeners run in order): the answers still to be sent, so that once stopping
   // each says `Connection: close` and its client lets the socket go instead of sending another.
@@ -85,11 +100,15 @@ async function run(opts: BootOptions): Promise<void> {
   });
   server.on('error', (err) => logger.error('server error', { error: err.message }));
   logger.info(`listening on http://${config.host}:${port}`, {
+    host: config.host,
+    port,
     publicUrl: config.publicUrl,
     database: store.location,
     instance: core.instanceId,
     mail: config.smtpUrl ? 'smtp' : 'outbox (SMTP_URL unset: links are printed here)',
     signup: config.signup.open ? (config.signup.emailDomains.length > 0 ? `open to ${config.signup.emailDomains.join(', ')}` : 'open') : 'closed',
+    metrics: metrics ? 'on (/metrics)' : 'off (METRICS_TOKEN unset)',
+    accessLog: config.log.access,
     readyMs: Math.round(performance.now() - started),
   });
 
@@ -102,27 +121,27 @@ async function run(opts: BootOptions): Promise<void> {
       await core.stop();
       await store.close();
       lock?.release();
-      logger.info(code === 0 ? 'stopped cleanly' : 'stopped after the shutdown deadline');
-      process.exit(code);
+      logger.info(code === 0 ? 'stopped cleanly' : 'stopped after the shutdown deadline', { code });
+      exit(code);
     } catch (err) {
       logger.error('shutdown failed', { error: String(err) });
-      process.exit(1);
+      exit(1);
     }
   };
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal}: draining requests`);
+    logger.info('draining requests', { signal, openRequests: unanswered.size });
     for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
     let late = false;
     const deadline = setTimeout(() => {
       late = true;
-      logger.error(`requests still open after SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms); closing them`);
+      logger.error('requests still open at SHUTDOWN_TIMEOUT_MS; closing them', { shutdownTimeoutMs: config.shutdownTimeoutMs, openRequests: unanswered.size });
       server.closeAllConnections();
       // And if the clean-up itself hangs (a database that does not answer), leave regardless.
       setTimeout(() => {
         logger.error('clean-up did not finish within 5 s of the deadline; exiting');
-        process.exit(1);
+        exit(1);
       }, 5000).unref();
     }, config.shutdownTimeoutMs);
     deadline.unref();

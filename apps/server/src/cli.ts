@@ -16,6 +16,7 @@ const HELP = `Usage: private-connect <command> [arguments]
   backup <file>                      a consistent copy of the database while it runs
                                      (SQLite: VACUUM INTO; PostgreSQL: pg_dump --format=custom)
   doctor                             check configuration, database, mail relay and PUBLIC_URL
+  openapi                            print the OpenAPI document of /v1 (servers: PUBLIC_URL)
 
 It reads the same environment as the server (DATABASE_URL, PUBLIC_URL, SMTP_URL, …); run it in the
 directory the server runs in. Links are printed on stdout, everything else on stderr. Exit 0 when

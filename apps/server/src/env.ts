@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { AuthLimits } from '@pc/core';
+import type { LogLevel } from './logger.js';
 import { z } from 'zod';
 
 const intFrom = (name: string, def: number, min: number, max: number) =>
@@ -67,6 +68,13 @@ const schema = z.object({
   LIMIT_VERIFY_PER_IP_PER_MINUTE: intFrom('LIMIT_VERIFY_PER_IP_PER_MINUTE', 20, 1, 1_000_000),
   AUDIT_RETENTION_DAYS: intFrom('AUDIT_RETENTION_DAYS', 400, 1, 36_500),
   SHUTDOWN_TIMEOUT_MS: intFrom('SHUTDOWN_TIMEOUT_MS', 10_000, 1000, 600_000),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent.' }).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'LOG_FORMAT must be json or pretty.' }).default('json'),
+  ACCESS_LOG: z.enum(['on', 'off'], { error: 'ACCESS_LOG must be on or off.' }).default('on'),
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || v.length >= 16, { message: 'METRICS_TOKEN must be at least 16 characters (it guards /metrics).' }),
 });
 
 export interface Config {
@@ -88,6 +96,9 @@ export interface Config {
   authLimits: AuthLimits;
   auditRetentionDays: number;
   shutdownTimeoutMs: number;
+  log: { level: LogLevel; format: 'json' | 'pretty'; access: boolean };
+  /** Bearer token for GET /metrics; null: /metrics is off (404). */
+  metricsToken: string | null;
 }
 
 /** Parses the environment once; nothing else reads process.env. */
@@ -127,5 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultWebDist: string): Conf
     },
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT, access: e.ACCESS_LOG === 'on' },
+    metricsToken: e.METRICS_TOKEN && e.METRICS_TOKEN !== '' ? e.METRICS_TOKEN : null,
   };
 }

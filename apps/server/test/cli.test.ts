@@ -182,10 +182,20 @@ describe('private-connect, beside a running server', () => {
 });
 
 describe('private-connect, on its own', () => {
+  it('openapi prints the document the server serves, for PUBLIC_URL, with no database', async () => {
+    const ran = await cli(['openapi'], { PUBLIC_URL: 'https://auth.example.org', DATABASE_URL: 'file:/nonexistent/never.db' });
+    expect(ran.code).toBe(0);
+    const doc = JSON.parse(ran.stdout);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.servers).toEqual([{ url: 'https://auth.example.org/v1' }]);
+    expect(Object.keys(doc.paths)).toContain('/api-keys/{id}/roll');
+    expect(existsSync('/nonexistent/never.db')).toBe(false);
+  });
+
   it('--help lists every command; an unknown one exits 1; no database is never created by it', async () => {
     const help = await cli(['--help'], {});
     expect(help.code).toBe(0);
-    for (const c of ['sign-in-link', 'create-workspace', 'users', 'workspaces', 'keys', 'revoke-key', 'backup', 'doctor']) expect(help.stdout).toContain(c);
+    for (const c of ['sign-in-link', 'create-workspace', 'users', 'workspaces', 'keys', 'revoke-key', 'backup', 'doctor', 'openapi']) expect(help.stdout).toContain(c);
     expect((await cli(['frobnicate'], {})).code).toBe(1);
     const dir = mkdtempSync(join(tmpdir(), 'pc-cli-'));
     dirs.push(dir);

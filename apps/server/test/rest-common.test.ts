@@ -167,15 +167,17 @@ describe('operations', () => {
       '/agents': ['get', 'post'],
       '/agents/{id}': ['delete', 'get'],
       '/audit-logs': ['get'],
+      '/openapi.json': ['get'],
     };
     for (const [path, methods] of Object.entries(expected)) {
       const item = res.body.paths[prefix + path];
       expect(item, path).toBeDefined();
       expect(Object.keys(item).filter((k) => ['get', 'post', 'put', 'delete', 'patch'].includes(k)).sort(), path).toEqual(methods);
     }
-    // The create schema documents the seed's fields.
+    // The create schema documents the public API's fields (a named schema, referred to).
     const created = res.body.paths[`${prefix}/api-keys`].post.responses['201'].content['application/json'].schema;
-    expect(Object.keys(created.properties)).toEqual(expect.arrayContaining(['id', 'name', 'key', 'prefix', 'createdAt']));
+    expect(created).toEqual({ $ref: '#/components/schemas/ApiKeyCreated' });
+    expect(Object.keys(res.body.components.schemas.ApiKeyCreated.properties)).toEqual(expect.arrayContaining(['id', 'name', 'key', 'prefix', 'createdAt']));
   });
 });
 

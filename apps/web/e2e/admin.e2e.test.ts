@@ -135,6 +135,40 @@ describe('admin SPA, end to end', () => {
     expect(await page.getByTestId('account-email').count()).toBe(0);
   });
 
+  it('links the API reference from the account menu: Swagger UI from the server, under its own CSP, with no violation', async () => {
+    await page.getByTestId('account-menu').click();
+    const link = page.getByTestId('api-reference-link');
+    expect(await link.getAttribute('href')).toBe('/docs');
+    await page.keyboard.press('Escape');
+
+    const docs = await context.newPage();
+    const problems: string[] = [];
+    const offSite: string[] = [];
+    docs.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    docs.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    docs.on('request', (r) => {
+      if (!r.url().startsWith(server.url) && !r.url().startsWith('data:')) offSite.push(r.url());
+    });
+    try {
+      const res = await docs.goto(url('/docs'));
+      expect(res?.headers()['content-security-policy']).toMatch(/script-src 'self';/);
+      await docs.getByText('Private Connect API').first().waitFor();
+      // Rendered from /v1/openapi.json: the tags and an operation of each.
+      await docs.getByRole('heading', { name: /API keys/ }).first().waitFor();
+      await docs.getByText('/api-keys/{id}/roll').first().waitFor();
+      await docs.getByText('/agents').first().waitFor();
+      await docs.waitForLoadState('networkidle');
+      mkdirSync(join(SCREENSHOTS, 'tmp'), { recursive: true });
+      await docs.screenshot({ path: join(SCREENSHOTS, 'tmp', 'api-reference.png'), animations: 'disabled' });
+      expect(problems).toEqual([]);
+      expect(offSite).toEqual([]);
+    } finally {
+      await docs.close();
+    }
+  });
+
   it('creates a key and shows it exactly once, with a copy button', async () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     await page.getByRole('button', { name: 'Create API key' }).first().click();

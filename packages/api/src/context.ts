@@ -1,4 +1,4 @@
-import type { Core, RateLimitState, RequestMeta } from '@pc/core';
+import type { Core, Principal, RateLimitState, RequestMeta } from '@pc/core';
 
 /** What a transport tells the API about one request, and how the API answers outside the body. */
 export interface TransportRequest {
@@ -12,6 +12,8 @@ export interface TransportRequest {
   setSessionCookie(token: string, maxAgeSeconds: number): void;
   clearSessionCookie(): void;
   setRateLimitHeaders(state: RateLimitState): void;
+  /** Who the procedure runs for, once authenticated (the access log names them). */
+  onPrincipal?(principal: Principal): void;
 }
 
 export interface ApiContext extends TransportRequest {

@@ -76,6 +76,7 @@ async function requireSession(ctx: ApiContext): Promise<SessionPrincipal> {
 /** Signed-in users only; an API key is refused with `session_required`. */
 export const sessionProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const principal = await requireSession(ctx);
+  ctx.onPrincipal?.(principal);
   return next({ ctx: { ...ctx, principal } });
 });
 
@@ -94,5 +95,6 @@ export const keyOrSessionProcedure = publicProcedure.use(async ({ ctx, next }) =
   } else {
     principal = await requireSession(ctx);
   }
+  ctx.onPrincipal?.(principal);
   return next({ ctx: { ...ctx, principal } });
 });

@@ -59,5 +59,6 @@ export const apiKeyDetail = z.object({
 
 export type CreateApiKeyInput = z.input<typeof createApiKeyInput>;
 export type ApiKeyCreated = z.infer<typeof apiKeyCreated>;
+export const apiKeyList = z.array(apiKeyListItem);
 export type ApiKeyListItem = z.infer<typeof apiKeyListItem>;
 export type ApiKeyDetail = z.infer<typeof apiKeyDetail>;

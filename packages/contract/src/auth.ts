@@ -10,17 +10,19 @@ export const verifyInput = z.object({
 export const registerResult = z.object({ success: z.literal(true), message: z.literal('Verification email sent') });
 export const loginResult = z.object({ success: z.literal(true), message: z.literal('Login link sent to your email') });
 
+export const userSummary = z.object({ id: z.string(), email: z.string() });
+export const workspaceSummary = z.object({ id: z.string(), name: z.string() });
+export const user = userSummary.extend({ createdAt: isoTimestamp });
+export const workspace = workspaceSummary.extend({ createdAt: isoTimestamp });
+
 export const verifyResult = z.object({
   success: z.literal(true),
-  user: z.object({ id: z.string(), email: z.string() }),
-  workspace: z.object({ id: z.string(), name: z.string() }),
+  user: userSummary,
+  workspace: workspaceSummary,
   isNewUser: z.boolean(),
 });
 
-export const meResult = z.object({
-  user: z.object({ id: z.string(), email: z.string(), createdAt: isoTimestamp }),
-  workspace: z.object({ id: z.string(), name: z.string(), createdAt: isoTimestamp }),
-});
+export const meResult = z.object({ user, workspace });
 
 export const logoutScope = z.enum(['local', 'others', 'global'], { error: 'scope must be local, others or global.' });
 export const logoutInput = z.object({ scope: logoutScope.default('local') });

@@ -78,3 +78,6 @@ export const nullableTimestamp = isoTimestamp.nullable();
 export const isoDateTimeInput = z.iso.datetime({ offset: true, error: 'Must be an ISO 8601 date-time, e.g. 2026-12-31T00:00:00.000Z.' });
 
 export const successSchema = z.object({ success: z.literal(true) });
+
+/** The OpenAPI document the server describes itself with (its shape is OpenAPI's). */
+export const openApiDocument = z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });

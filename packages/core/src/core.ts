@@ -19,6 +19,7 @@ import { createSweep } from './maintenance/sweep.js';
 import { createOperatorService } from './operator/operator.service.js';
 import { FixedWindowLimiter, type RateLimiter } from './shared/rate-limiter.js';
 import { type Clock, type Logger, type RandomSource, cryptoRandom, newId, silentLogger, systemClock } from './shared/runtime.js';
+import { type CoreObserver, silentObserver } from './shared/observer.js';
 import { UsageBuffer } from './shared/usage-buffer.js';
 import { type StoreDeps, createStore } from './store/store.js';
 
@@ -43,6 +44,8 @@ export interface CoreOptions {
   mailBackoffMs?: number[];
   /** True for a process that is not the server but works beside one on the same SQLite file (the admin command). */
   besideServer?: boolean;
+  /** Told about key checks, the cache, flushes, mail and sign-ins (metrics). */
+  observer?: CoreObserver;
 }
 
 const SWEEP_EVERY_MS = 10 * 60_000;
@@ -53,12 +56,21 @@ export function createCore(opts: CoreOptions) {
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? cryptoRandom;
   const logger = opts.logger ?? silentLogger;
+  const observed = opts.observer ?? silentObserver;
+  // Each flush is a metric and, at LOG_LEVEL=debug, a log line: both from the one report.
+  const observer: CoreObserver = {
+    ...observed,
+    usageFlushed(table, rows, ms) {
+      observed.usageFlushed(table, rows, ms);
+      logger.debug?.('usage flushed', { table, rows, durationMs: Math.round(ms * 10) / 10 });
+    },
+  };
   const { mailer } = opts;
   const store = createStore(opts.store, logger);
   const signup: SignupPolicy = opts.signup ?? { open: true, emailDomains: [] };
   const instanceId = newId(random, 'inst');
   const queue = new BackgroundQueue(logger);
-  const mail = new MailDelivery(mailer, logger, opts.mailBackoffMs);
+  const mail = new MailDelivery(mailer, logger, opts.mailBackoffMs, observer);
   const audit = createAuditService({ store, clock, random, logger });
 
   // One process (SQLite) keeps its cache and counters in memory. Several instances (PostgreSQL)
@@ -85,8 +97,9 @@ export function createCore(opts: CoreOptions) {
     limits: { ...DEFAULT_AUTH_LIMITS, ...opts.authLimits },
     limiters: { perMinute: limiter(60_000), per15Minutes: limiter(15 * 60_000) },
     signup,
+    observer,
   });
-  const sessions = createSessionsService({ store, clock, audit });
+  const sessions = createSessionsService({ store, clock, audit, observer });
   const repo = createApiKeysRepository(store);
   const usage = new UsageBuffer<KeyUse>();
   const management = createApiKeyManagement({ store, repo, invalidation, usage, clock, random, audit });
@@ -99,6 +112,7 @@ export function createCore(opts: CoreOptions) {
     usage,
     clock,
     audit,
+    observer,
     rateLimitPerMinute: opts.rateLimitPerMinute,
   });
   const agents = createAgentsService({ store, clock, random, audit });

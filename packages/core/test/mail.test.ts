@@ -52,10 +52,8 @@ describe('outbox mailer (no SMTP_URL)', () => {
     expect(eml).toMatch(/^Subject: Confirm your Private Connect workspace$/m);
 
     expect(lines).toHaveLength(1);
-    expect(lines[0]!.fields).toEqual({ file });
-    const logged = tokenIn(lines[0]!.message);
-    expect(lines[0]!.message).toContain(`${PUBLIC_URL}/auth/verify?token=${logged}`);
-    expect(lines[0]!.message).toContain('alice@example.com');
+    const logged = tokenIn(String(lines[0]!.fields?.link));
+    expect(lines[0]!.fields).toEqual({ to: 'alice@example.com', subject: 'Confirm your Private Connect workspace', link: `${PUBLIC_URL}/auth/verify?token=${logged}`, file });
     expect(tokenIn(eml)).toBe(logged);
 
     const signed = await core.auth.verify(logged!, meta());
@@ -133,10 +131,11 @@ describe('SMTP mailer', () => {
     expect(core.mail.pending).toBe(1);
     await vi.waitFor(() => expect(lines.filter((l) => l.level === 'error')).toHaveLength(1), { timeout: 3000 });
     expect(lines.map((l) => `${l.level} ${l.message}`)).toEqual([
-      'warn mail delivery failed; retrying in 0 s',
-      'warn mail delivery failed; retrying in 0 s',
-      'error mail delivery failed 3 times; giving up',
+      'warn mail delivery failed; will retry',
+      'warn mail delivery failed; will retry',
+      'error mail given up',
     ]);
+    expect(lines.map((l) => l.fields?.retryInMs)).toEqual([30, 60, undefined]);
     for (const [i, l] of lines.entries()) expect(l.fields).toMatchObject({ requestId: 'req_mail_1', recipientDomain: 'example.com', attempt: i + 1 });
     const text = JSON.stringify(lines);
     expect(text).not.toContain('alice@');

@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { isAppError } from '@pc/core';
 import { sql } from 'kysely';
 import { ZodError } from 'zod';
-import { CliError, openStore } from './open.js';
+import { buildOpenApi } from '../rest/v1/openapi.js';
+import { CliError, cliConfig, openStore } from './open.js';
 import { table } from './table.js';
 
 export interface Output {
@@ -89,6 +90,11 @@ export const commands = {
     });
     io.out(`Wrote ${file} (${(statSync(file).size / 1024).toFixed(0)} KiB).`);
     io.err('Restore: see "Backup and restore" in the README.');
+  },
+
+  /** The OpenAPI document the server serves at /v1/openapi.json, without a database or a server. */
+  async openapi(_args: string[], env: NodeJS.ProcessEnv, io: Output) {
+    io.out(JSON.stringify(buildOpenApi(cliConfig(env).publicUrl), null, 2));
   },
 };
 

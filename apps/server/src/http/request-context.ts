@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { normalizeIp, parseClientIp } from '@pc/contract';
 import type { RequestMeta } from '@pc/core';
 import type { Socket } from 'node:net';
-import type { Request, RequestHandler } from 'express';
+import type { Request } from 'express';
 
 // 16 random bytes per id, as hex: drawn 512 ids at a time rather than one UUID (and a regex) per request.
 const ID_BYTES = 16;
@@ -10,7 +10,7 @@ const POOL_BYTES = ID_BYTES * 512;
 let pool = Buffer.alloc(0);
 let offset = POOL_BYTES;
 
-function newRequestId(): string {
+export function newRequestId(): string {
   if (offset === POOL_BYTES) {
     pool = randomBytes(POOL_BYTES);
     offset = 0;
@@ -18,11 +18,6 @@ function newRequestId(): string {
   offset += ID_BYTES;
   return `req_${pool.toString('hex', offset - ID_BYTES, offset)}`;
 }
-
-export const requestId: RequestHandler = (_req, res, next) => {
-  res.setHeader('X-Request-Id', newRequestId());
-  next();
-};
 
 /**
  * The client as the contract defines it: the socket address unless TRUST_PROXY says which proxies to
@@ -40,7 +35,7 @@ export function requestMeta(req: Request): RequestMeta {
 // connection: written in normal form once per connection rather than parsed once per request.
 const peerOf = new WeakMap<Socket, string>();
 
-function clientIp(req: Request): string {
+export function clientIp(req: Request): string {
   if (req.app.get('trust proxy') === false) {
     let ip = peerOf.get(req.socket);
     if (ip === undefined) {

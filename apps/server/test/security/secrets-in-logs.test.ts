@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConsoleLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/logger.js';
 import { type TestServer, call, createKey, manualClock, signUp, startSmtpSink, startTestServer } from '../harness.js';
 import { Secrets, exerciseEverything } from './scenario.js';
 import { loginToken, trpcMutation, trpcQuery, unknownWellFormedKey } from './support.js';
@@ -10,10 +10,10 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-/** The production logger's lines, as they would reach stdout/stderr. */
+/** The production logger's lines (pino's JSON, access log included), as they would reach stdout. */
 function capturedLogger() {
   const lines: string[] = [];
-  return { lines, logger: createConsoleLogger((_level, line) => lines.push(line)) };
+  return { lines, logger: createLogger({ level: 'info', format: 'json', destination: { write: (line) => void lines.push(line) } }) };
 }
 
 /** No secret, and nothing shaped like one (a full key, a link token, a cookie), in any line. */
@@ -66,7 +66,7 @@ describe('no secret in any log line (SMTP configured)', () => {
     await sql`drop table api_keys`.execute(s.handle.db);
     failures.push(await call(s, 'GET', '/v1/agents', { apiKey: fresh }));
     for (const f of failures) expect(f.status).toBe(500);
-    const errorLines = lines.filter((l) => / ERROR /.test(l));
+    const errorLines = lines.filter((l) => (JSON.parse(l) as { level: string }).level === 'error');
     expect(errorLines.length).toBeGreaterThanOrEqual(failures.length);
 
     // A mail server that refuses connections: the background job fails and says so.

@@ -6,6 +6,7 @@ import type { ApiKeyPrincipal } from '../shared/principal.js';
 import type { RateLimitDecision, RateLimiter } from '../shared/rate-limiter.js';
 import { type Clock, type RequestMeta, epochMs, iso, sha256Hex } from '../shared/runtime.js';
 import type { UsageBuffer } from '../shared/usage-buffer.js';
+import type { CoreObserver, KeyOutcome } from '../shared/observer.js';
 import { createLastUseWriter } from '../shared/last-use.js';
 import type { Store } from '../store/store.js';
 import type { KeyUse } from './api-key-management.service.js';
@@ -26,6 +27,7 @@ export interface ApiKeyVerificationDeps {
   usage: UsageBuffer<KeyUse>;
   clock: Clock;
   audit: AuditService;
+  observer: CoreObserver;
   rateLimitPerMinute: number;
 }
 
@@ -35,7 +37,7 @@ const INVALID_KEY = new AppError('invalid_api_key');
 
 /** The key check on every `/v1` request made with `x-api-key`, and the usage it records. */
 export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
-  const { store, repo, cache, invalidation, limiter, usage, clock, audit } = deps;
+  const { store, repo, cache, invalidation, limiter, usage, clock, audit, observer } = deps;
   let flushes = 0;
 
   async function load(hash: string): Promise<CachedKey | null> {
@@ -72,6 +74,7 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
   function admit(key: CachedKey, decision: RateLimitDecision, meta: RequestMeta, now: number): KeyAuthentication {
     const rateLimit = { limit: decision.limit, remaining: decision.remaining, resetSeconds: decision.resetSeconds };
     if (!decision.allowed) {
+      observer.keyChecked('rate_limited');
       audit.recordDenial(key.id, denial(key, 'api_key.rate_limited', meta));
       throw new AppError('rate_limited', `Rate limit of ${decision.limit} requests a minute exceeded. Retry in ${decision.retryAfter} s.`, {
         retryAfter: decision.retryAfter,
@@ -79,19 +82,24 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
       });
     }
     usage.record(key.id, { at: now, ip: meta.ip });
+    observer.keyChecked('ok');
     return { principal: { kind: 'api_key', keyId: key.id, workspaceId: key.workspaceId }, rateLimit };
   }
 
+  const refuse = (outcome: KeyOutcome, err: AppError): never => {
+    observer.keyChecked(outcome);
+    throw err;
+  };
+
   /** A key's rules, in the contract's order after "known": active, IP range, rate limit. */
   function judge(key: CachedKey, meta: RequestMeta, now: number): KeyAuthentication | Promise<KeyAuthentication> {
-    if (key.revoked) throw INVALID_KEY;
+    if (key.revoked) return refuse('revoked', INVALID_KEY);
     if (key.expiresAt !== null && key.expiresAt <= now) {
-      const refuse = () => {
-        throw new AppError('api_key_expired');
-      };
-      return key.expiryRecorded ? refuse() : recordExpiry(key, meta).then(refuse);
+      const expired = () => refuse('expired', new AppError('api_key_expired'));
+      return key.expiryRecorded ? expired() : recordExpiry(key, meta).then(expired);
     }
     if (key.ranges.length > 0 && !key.allowsIp(meta.ip)) {
+      observer.keyChecked('ip_not_allowed');
       audit.recordDenial(key.id, denial(key, 'api_key.ip_denied', meta));
       throw new AppError('ip_not_allowed', `The IP address ${normalizeIp(meta.ip)} is not allowed to use this API key.`);
     }
@@ -104,7 +112,7 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
     const loaded = await load(hash);
     if (loaded) cache.set(hash, loaded, version);
     else cache.setUnknown(hash, now, version);
-    if (!loaded) throw INVALID_KEY;
+    if (!loaded) return refuse('unknown', INVALID_KEY);
     return judge(loaded, meta, now);
   }
 
@@ -117,12 +125,17 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
    * the format check are ever cached, so a cached key is looked up before its checksum is redone.
    */
   function check(rawKey: string, meta: RequestMeta): KeyAuthentication | Promise<KeyAuthentication> {
-    if (rawKey.length !== API_KEY_LENGTH) throw INVALID_KEY;
+    if (rawKey.length !== API_KEY_LENGTH) return refuse('malformed', INVALID_KEY);
     const hash = sha256Hex(rawKey);
     const now = epochMs(clock);
     const cached = invalidation.isFresh() ? cache.get(hash, now) : undefined;
-    if (cached !== undefined && cached !== 'unknown') return judge(cached, meta, now);
-    if (!isWellFormedApiKey(rawKey) || cached === 'unknown') throw INVALID_KEY;
+    if (cached !== undefined && cached !== 'unknown') {
+      observer.keyCacheLookup(true);
+      return judge(cached, meta, now);
+    }
+    if (!isWellFormedApiKey(rawKey)) return refuse('malformed', INVALID_KEY);
+    observer.keyCacheLookup(cached === 'unknown');
+    if (cached === 'unknown') return refuse('unknown', INVALID_KEY);
     return lookUp(hash, meta, now);
   }
 
@@ -135,7 +148,9 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
   async function flushUsage(): Promise<number> {
     const batch = usage.take();
     if (batch.size === 0) return 0;
+    const started = performance.now();
     const { written, failed, error } = await writeLastUse(batch);
+    observer.usageFlushed('api_keys', written, performance.now() - started);
     if (failed.size > 0) {
       usage.restore(failed);
       throw error;

@@ -3,6 +3,7 @@ import { compileOnce } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
 import { createLastUseWriter } from '../shared/last-use.js';
+import type { CoreObserver } from '../shared/observer.js';
 import type { SessionPrincipal } from '../shared/principal.js';
 import { type Clock, type RequestMeta, iso, sha256Hex } from '../shared/runtime.js';
 import { UsageBuffer } from '../shared/usage-buffer.js';
@@ -19,8 +20,8 @@ export interface AuthenticatedSession {
  * Sessions after sign-in. They are read from the database on every request (never cached), so
  * ending one takes effect at every instance at once.
  */
-export function createSessionsService(deps: { store: Store; clock: Clock; audit: AuditService }) {
-  const { store, clock, audit } = deps;
+export function createSessionsService(deps: { store: Store; clock: Clock; audit: AuditService; observer: CoreObserver }) {
+  const { store, clock, audit, observer } = deps;
   const { db } = store;
   const sessionUse = new UsageBuffer<string>();
 
@@ -109,7 +110,9 @@ export function createSessionsService(deps: { store: Store; clock: Clock; audit:
   async function flushUsage(): Promise<void> {
     const batch = sessionUse.take();
     if (batch.size === 0) return;
-    const { failed, error } = await writeLastUse(batch);
+    const started = performance.now();
+    const { written, failed, error } = await writeLastUse(batch);
+    observer.usageFlushed('sessions', written, performance.now() - started);
     if (failed.size > 0) {
       sessionUse.restore(failed);
       throw error;

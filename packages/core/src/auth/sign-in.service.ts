@@ -3,6 +3,7 @@ import { uniqueViolation } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
 import type { MailDelivery } from '../mail/mail-delivery.js';
+import type { CoreObserver } from '../shared/observer.js';
 import type { BackgroundQueue } from '../mail/mail-queue.js';
 import { signInMail, verifyMail } from '../mail/templates.js';
 import { type Clock, type RandomSource, type RequestMeta, iso, newId, newToken, sha256Hex } from '../shared/runtime.js';
@@ -21,6 +22,7 @@ export interface SignInDeps {
   limits: AuthLimits;
   limiters: AbuseLimiters;
   signup: SignupPolicy;
+  observer: CoreObserver;
 }
 
 export interface SignedIn {
@@ -165,6 +167,7 @@ export function createSignInService(deps: SignInDeps) {
       await audit.record(trx, { workspaceId: workspace.id, action: 'auth.signed_in', actor: { type: 'user', id: user.id }, target: { type: 'session', id: sessionId }, meta });
       return { success: true as const, user: { id: user.id, email: user.email }, workspace, isNewUser };
     });
+    deps.observer.signedIn(result.isNewUser);
     return { result, sessionToken, maxAgeSeconds: SESSION_TTL_MS / 1000 };
   }
 

@@ -1,3 +1,4 @@
+import { type CoreObserver, silentObserver } from '../shared/observer.js';
 import type { Logger } from '../shared/runtime.js';
 import type { MailMessage, Mailer } from './mailer.js';
 
@@ -28,6 +29,7 @@ export class MailDelivery {
     private readonly mailer: Mailer,
     private readonly logger: Logger,
     private readonly backoffMs: number[] = DEFAULT_MAIL_BACKOFF_MS,
+    private readonly observer: CoreObserver = silentObserver,
   ) {}
 
   /** The first attempt; resolves once it is made, whatever its outcome (a failure is retried later). */
@@ -51,15 +53,18 @@ export class MailDelivery {
     const fields = { requestId: requestId ?? '', recipientDomain: domainOf(message.to), attempt };
     try {
       await this.mailer.send(message);
-      if (attempt > 1) this.logger.info('mail delivered after a retry', fields);
+      this.observer.mail('sent');
+      this.logger.info('mail sent', { ...fields });
     } catch (err) {
       const error = scrub(err instanceof Error ? err.message : String(err), message.to);
       const wait = last ? undefined : this.backoffMs[attempt - 1];
+      this.observer.mail('failed');
       if (wait === undefined) {
-        this.logger.error(`mail delivery failed ${attempt} times; giving up`, { ...fields, error });
+        this.observer.mail('given_up');
+        this.logger.error('mail given up', { ...fields, error });
         return;
       }
-      this.logger.warn(`mail delivery failed; retrying in ${Math.round(wait / 1000)} s`, { ...fields, error });
+      this.logger.warn('mail delivery failed; will retry', { ...fields, retryInMs: wait, error });
       const w: Waiting = {
         message,
         requestId,

@@ -42,7 +42,8 @@ export function createOutboxMailer(dir: string, from: string, logger: Logger, no
       const stamp = now().toISOString().replace(/[:.]/g, '-');
       const file = join(dir, `${stamp}-${process.pid}-${++seq}.eml`);
       writeFileSync(file, info.message as Buffer, { mode: 0o600 });
-      logger.info(`mail: SMTP_URL is not set, so no e-mail was sent. "${m.subject}" for ${m.to}: ${m.link}`, { file });
+      // The link in the log is how a first sign-in works without a mail server; it is meant to be read.
+      logger.info('mail not sent: SMTP_URL is not set, so its link is logged here', { to: m.to, subject: m.subject, link: m.link, file });
     },
     close() {},
   };

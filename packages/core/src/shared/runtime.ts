@@ -53,6 +53,8 @@ export function constantTimeEqual(a: string, b: string): boolean {
 export const iso = (d: Date): string => d.toISOString();
 
 export interface Logger {
+  /** Routine detail (each usage flush); shown with LOG_LEVEL=debug. Optional: most loggers drop it. */
+  debug?(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;

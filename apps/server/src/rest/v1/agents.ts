@@ -1,30 +1,22 @@
 import { agentIdInput, createAgentInput } from '@pc/contract';
 import type { Core } from '@pc/core';
-import { Router } from 'express';
-import { type Guards, principalOf } from '../../http/auth.js';
+import { principalOf } from '../../http/auth.js';
 import { requestMeta } from '../../http/request-context.js';
 import { parse } from '../../http/validate.js';
+import type { Handlers } from './handler.js';
 
-export function agentRoutes(core: Core, guards: Guards): Router {
-  const r = Router();
-  r.use(guards.requireKeyOrSession);
-
-  r.get('/', async (_req, res) => {
+export const agentHandlers = (core: Core): Handlers<'listAgents' | 'createAgent' | 'getAgent' | 'deleteAgent'> => ({
+  listAgents: async (_req, res) => {
     res.json(await core.agents.list(principalOf(res).workspaceId));
-  });
-
-  r.post('/', async (req, res) => {
+  },
+  createAgent: async (req, res) => {
     res.status(201).json(await core.agents.create(principalOf(res), parse(createAgentInput, req.body), requestMeta(req)));
-  });
-
-  r.get('/:id', async (req, res) => {
+  },
+  getAgent: async (req, res) => {
     res.json(await core.agents.get(principalOf(res).workspaceId, parse(agentIdInput, req.params).id));
-  });
-
-  r.delete('/:id', async (req, res) => {
+  },
+  deleteAgent: async (req, res) => {
     await core.agents.remove(principalOf(res), parse(agentIdInput, req.params).id, requestMeta(req));
     res.json({ success: true });
-  });
-
-  return r;
-}
+  },
+});

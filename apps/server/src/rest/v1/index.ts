@@ -1,33 +1,52 @@
 import type { Core } from '@pc/core';
 import { AppError } from '@pc/core';
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import type { Config } from '../../env.js';
 import type { Guards } from '../../http/auth.js';
 import { jsonBody } from '../../http/body.js';
 import { noStore } from '../../http/security-headers.js';
-import { agentRoutes } from './agents.js';
-import { apiKeyRoutes } from './api-keys.js';
-import { auditLogRoutes } from './audit-logs.js';
-import { authRoutes } from './auth.js';
+import { agentHandlers } from './agents.js';
+import { apiKeyHandlers } from './api-keys.js';
+import { auditLogHandlers } from './audit-logs.js';
+import { authHandlers } from './auth.js';
+import type { Handlers } from './handler.js';
 import { buildOpenApi } from './openapi.js';
+import { OPERATIONS } from './operations.js';
 
+/** The /v1 router, one route per entry of OPERATIONS, in its order, with the guards its `auth` names. */
 export function v1Routes(core: Core, config: Config, guards: Guards): Router {
+  // Built on first request: rendering every schema takes a noticeable share of start-up.
+  let openapi: ReturnType<typeof buildOpenApi> | undefined;
+  const handlers: Handlers = {
+    ...agentHandlers(core),
+    ...authHandlers(core, config),
+    ...apiKeyHandlers(core),
+    ...auditLogHandlers(core),
+    openApiDocument: (_req, res) => {
+      res.json((openapi ??= buildOpenApi(config.publicUrl)));
+    },
+  };
+  const auth: Record<(typeof OPERATIONS)[number]['auth'], RequestHandler[]> = {
+    public: [],
+    session: [guards.requireSession],
+    keyOrSession: [guards.requireKeyOrSession],
+  };
+
   const r = Router();
   // Here rather than beside the mount in app.ts: each extra layer on a mount path costs every request a URL trim.
   r.use(noStore);
-  // Built on first request: rendering every schema takes a noticeable share of start-up.
-  let openapi: ReturnType<typeof buildOpenApi> | undefined;
-  r.get('/openapi.json', (_req, res) => {
-    res.json((openapi ??= buildOpenApi(config.publicUrl)));
-  });
   r.use(guards.sameOrigin);
   r.use(jsonBody());
-  // The prefixes are disjoint, so the order only decides how many prefixes each request is tested
-  // against: the API-key routes (agents) first, for the scripts that call them all day.
-  r.use('/agents', agentRoutes(core, guards));
-  r.use('/auth', authRoutes(core, config, guards));
-  r.use('/api-keys', apiKeyRoutes(core, guards));
-  r.use('/audit-logs', auditLogRoutes(core, guards));
+  for (const op of OPERATIONS) {
+    const route = `/v1${op.path}`;
+    // For the access log and metrics: the route template, never the URL (ids, tokens).
+    const named: RequestHandler = (_req, res, next) => {
+      res.locals.route = route;
+      next();
+    };
+    const chain = [named, ...('noCrossSiteNavigation' in op ? [guards.noCrossSiteNavigation] : []), ...auth[op.auth], handlers[op.id]];
+    r[op.method](op.path, ...chain);
+  }
   r.use(() => {
     throw new AppError('not_found', 'No such route.');
   });

@@ -1,96 +1,132 @@
 import * as c from '@pc/contract';
+import { ERROR_CODES, REASON_PHRASES } from '@pc/core';
 import { z } from 'zod';
+import { OPERATIONS, type Operation, openApiPath } from './operations.js';
 
-type Schema = z.ZodType;
-const input = (s: Schema) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
-const output = (s: Schema) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' });
+type Json = Record<string, unknown>;
 
-const json = (s: Schema) => ({ 'application/json': { schema: output(s) } });
-const error = (description: string) => ({ description, content: json(c.errorBody) });
-const body = (s: Schema) => ({ required: true, content: { 'application/json': { schema: input(s) } } });
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-const session = [{ session: [] }];
-const keyOrSession = [{ apiKey: [] }, { session: [] }];
+/** Every code of the one error table, so clients can switch on `code`. */
+const errorSchema = c.errorBody.extend({ code: z.enum(Object.keys(ERROR_CODES) as [string, ...string[]]) });
 
-function op(summary: string, ok: { status: number; schema: Schema }, extra: Record<string, unknown> = {}, errors: number[] = []) {
-  const responses: Record<string, unknown> = { [ok.status]: { description: 'Success', content: json(ok.schema) } };
-  for (const s of [400, ...errors]) responses[s] = error(`Error (${s})`);
-  return { summary, responses, ...extra };
+/** The entities answers are made of, named so that each is one schema wherever it appears. */
+const ENTITIES: Array<[z.ZodType, string]> = [
+  [c.userSummary, 'UserSummary'],
+  [c.workspaceSummary, 'WorkspaceSummary'],
+  [c.user, 'User'],
+  [c.workspace, 'Workspace'],
+  [c.sessionItem, 'Session'],
+  [c.apiKeyListItem, 'ApiKey'],
+  [c.auditLogEntry, 'AuditLogEntry'],
+];
+
+/**
+ * Named schemas for `components.schemas`: each entity and input once, referred to everywhere else.
+ * Inputs are rendered as zod parses them (defaults optional), outputs as handlers send them.
+ */
+function components(ops: readonly Operation[]): { schemas: Json } {
+  const inputs = z.registry<{ id: string }>();
+  const outputs = z.registry<{ id: string }>();
+  outputs.add(errorSchema, { id: 'Error' });
+  for (const [schema, id] of ENTITIES) outputs.add(schema, { id });
+  for (const op of ops) {
+    if (op.body && !inputs.has(op.body.schema)) inputs.add(op.body.schema, { id: op.body.name });
+    if (!outputs.has(op.ok.schema)) outputs.add(op.ok.schema, { id: op.ok.name });
+  }
+  const uri = (id: string) => `#/components/schemas/${id}`;
+  const render = (registry: typeof inputs, io: 'input' | 'output') =>
+    (z.toJSONSchema(registry, { uri, io, unrepresentable: 'any' }) as { schemas: Record<string, Json> }).schemas;
+  const schemas: Json = {};
+  for (const [id, schema] of Object.entries({ ...render(inputs, 'input'), ...render(outputs, 'output') })) {
+    const { $schema: _drop, $id: _id, ...rest } = schema;
+    schemas[id] = rest;
+  }
+  return { schemas };
 }
 
-/** OpenAPI 3.1 for /v1, generated from the same zod schemas the handlers parse with. */
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const jsonOf = (name: string, example?: unknown) => ({ 'application/json': { schema: ref(name), ...(example !== undefined ? { example } : {}) } });
+
+const RATE_LIMIT_HEADERS = {
+  'X-RateLimit-Limit': { description: 'Requests a minute this key may make', schema: { type: 'integer' } },
+  'X-RateLimit-Remaining': { description: 'Requests left in this window', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'Seconds until the window resets', schema: { type: 'integer' } },
+};
+
+function responses(op: Operation): Json {
+  const okHeaders: Json = {};
+  if (op.cookie === 'set') {
+    okHeaders['Set-Cookie'] = {
+      description: 'The session: `session=<token>; HttpOnly; SameSite=Lax; Path=/; Max-Age=2592000`, plus `Secure` when PUBLIC_URL is https',
+      schema: { type: 'string' },
+    };
+  }
+  if (op.cookie === 'clear') okHeaders['Set-Cookie'] = { description: 'Clears the session cookie (`Max-Age=0`), unless `scope=others`', schema: { type: 'string' } };
+  if (op.auth === 'keyOrSession') Object.assign(okHeaders, RATE_LIMIT_HEADERS);
+  const out: Json = {
+    [op.ok.status]: { description: op.ok.description, ...(Object.keys(okHeaders).length ? { headers: okHeaders } : {}), content: jsonOf(op.ok.name, op.ok.example) },
+  };
+  const statuses = [...new Set([400, ...op.errors, 500, ...(op.id === 'openApiDocument' ? [] : [503])])].sort();
+  for (const status of statuses) {
+    const codes = Object.entries(ERROR_CODES)
+      .filter(([, v]) => v.status === status)
+      .map(([k]) => `\`${k}\``);
+    const headers = status === 429 || status === 503 ? { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } : undefined;
+    out[status] = { description: `${REASON_PHRASES[status] ?? 'Error'}${codes.length ? `: ${codes.join(', ')}` : ''}`, ...(headers ? { headers } : {}), content: jsonOf('Error') };
+  }
+  return out;
+}
+
+const SECURITY: Record<Operation['auth'], Json[]> = {
+  public: [],
+  session: [{ session: [] }],
+  keyOrSession: [{ apiKey: [] }, { session: [] }],
+};
+
+function operation(op: Operation): Json {
+  const params: Json[] = [];
+  for (const name of op.path.match(/:(\w+)/g) ?? []) params.push({ name: name.slice(1), in: 'path', required: true, schema: { type: 'string', maxLength: 100 } });
+  for (const q of op.query ?? []) params.push({ name: q.name, in: 'query', required: q.required ?? false, description: q.description, schema: q.schema });
+  return {
+    operationId: op.id,
+    tags: [op.tag],
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    security: SECURITY[op.auth],
+    ...(params.length ? { parameters: params } : {}),
+    ...(op.body ? { requestBody: { required: op.body.required ?? true, content: jsonOf(op.body.name, op.body.example) } } : {}),
+    responses: responses(op),
+  };
+}
+
+/** OpenAPI 3.1 for /v1, built from the same operation table and zod schemas the router uses. */
 export function buildOpenApi(publicUrl: string) {
-  const success = c.successSchema;
+  const paths: Record<string, Json> = {};
+  for (const op of OPERATIONS) (paths[openApiPath(op.path)] ??= {})[op.method] = operation(op);
   return {
     openapi: '3.1.0',
-    info: { title: 'Private Connect API', version: '1.0.0', description: 'Self-hosted authentication core: magic links, sessions, workspace API keys.' },
+    info: {
+      title: 'Private Connect API',
+      version: '1.0.0',
+      description:
+        'Self-hosted authentication core: magic-link sign-in (session cookie) and workspace API keys (`x-api-key`). Errors have one shape (`Error`); `code` is one of the error table.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
     servers: [{ url: `${publicUrl}/v1` }],
+    tags: [
+      { name: 'Auth', description: 'Registration and sign-in by magic link' },
+      { name: 'Sessions', description: 'Where the user is signed in' },
+      { name: 'API keys', description: 'Keys of the workspace: shown once, listed by prefix, restricted to IP ranges, rolled, revoked' },
+      { name: 'Agents', description: 'The machines of a workspace, for API keys' },
+      { name: 'Audit log', description: 'What happened in the workspace' },
+      { name: 'Meta', description: 'About the API itself' },
+    ],
     components: {
       securitySchemes: {
-        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-        session: { type: 'apiKey', in: 'cookie', name: 'session' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: '`pc_live_…`, created in the admin or with POST /api-keys' },
+        session: { type: 'apiKey', in: 'cookie', name: 'session', description: 'Set by GET /auth/verify (a mailed magic link)' },
       },
+      ...components(OPERATIONS),
     },
-    paths: {
-      '/auth/register': { post: op('Register a user and workspace (mails a link)', { status: 200, schema: c.registerResult }, { requestBody: body(c.registerInput) }, [409, 413, 415, 429]) },
-      '/auth/login': { post: op('Mail a sign-in link', { status: 200, schema: c.loginResult }, { requestBody: body(c.loginInput) }, [413, 415, 429]) },
-      '/auth/verify': {
-        get: op('Verify a magic-link token; sets the session cookie', { status: 200, schema: c.verifyResult }, {
-          parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
-        }, [409, 429]),
-      },
-      '/auth/me': { get: op('The signed-in user and workspace', { status: 200, schema: c.meResult }, { security: session }, [401, 403]) },
-      '/auth/logout': {
-        post: op('End this session, the others, or all', { status: 200, schema: success }, {
-          security: session,
-          parameters: [{ name: 'scope', in: 'query', schema: { type: 'string', enum: ['local', 'others', 'global'] } }],
-        }, [401, 403]),
-      },
-      '/auth/sessions': { get: op('Live sessions of the signed-in user', { status: 200, schema: c.sessionList }, { security: session }, [401, 403]) },
-      '/auth/sessions/{id}': { delete: op('End one session', { status: 200, schema: success }, { security: session, parameters: [idParam] }, [401, 403, 404]) },
-      '/api-keys': {
-        post: op('Create an API key (the key is shown once)', { status: 201, schema: c.apiKeyCreated }, { security: session, requestBody: body(c.createApiKeyInput) }, [401, 403, 409, 413, 415]),
-        get: op('List API keys, newest first', { status: 200, schema: z.array(c.apiKeyListItem) }, {
-          security: session,
-          parameters: [{ name: 'includeRevoked', in: 'query', schema: { type: 'boolean' } }],
-        }, [401, 403]),
-      },
-      '/api-keys/{id}': {
-        get: op('One API key', { status: 200, schema: c.apiKeyDetail }, { security: session, parameters: [idParam] }, [401, 403, 404]),
-        delete: op('Revoke an API key (irreversible)', { status: 200, schema: success }, { security: session, parameters: [idParam] }, [401, 403, 404]),
-      },
-      '/api-keys/{id}/ip-restrictions': {
-        put: op('Restrict a key to CIDR ranges ([] allows all)', { status: 200, schema: c.apiKeyDetail }, {
-          security: session,
-          parameters: [idParam],
-          requestBody: body(c.updateIpRestrictionsInput),
-        }, [401, 403, 404, 409, 413, 415]),
-      },
-      '/api-keys/{id}/roll': {
-        post: op('Replace a key; the old one works through a grace period', { status: 201, schema: c.apiKeyCreated }, {
-          security: session,
-          parameters: [idParam],
-          requestBody: { ...body(c.rollApiKeyInput), required: false },
-        }, [401, 403, 404, 409]),
-      },
-      '/agents': {
-        get: op("The workspace's agents, newest first", { status: 200, schema: c.agentList }, { security: keyOrSession }, [401, 403, 429]),
-        post: op('Register an agent', { status: 201, schema: c.agent }, { security: keyOrSession, requestBody: body(c.createAgentInput) }, [401, 403, 413, 415, 429]),
-      },
-      '/agents/{id}': {
-        get: op('One agent', { status: 200, schema: c.agent }, { security: keyOrSession, parameters: [idParam] }, [401, 403, 404, 429]),
-        delete: op('Delete an agent', { status: 200, schema: success }, { security: keyOrSession, parameters: [idParam] }, [401, 403, 404, 429]),
-      },
-      '/audit-logs': {
-        get: op('Audit log of the workspace, newest first', { status: 200, schema: c.auditLogPage }, {
-          security: session,
-          parameters: [
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
-            { name: 'cursor', in: 'query', schema: { type: 'string' } },
-            { name: 'action', in: 'query', schema: { type: 'string', enum: [...c.AUDIT_ACTIONS] } },
-          ],
-        }, [401, 403]),
-      },
-    },
+    paths,
   };
 }

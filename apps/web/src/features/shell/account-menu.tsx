@@ -74,6 +74,10 @@ export function AccountMenu({ me }: { me: Me }) {
           <Link to="/sessions" className="account-item" onClick={() => setOpen(false)}>
             Where you’re signed in
           </Link>
+          {/* A server page (Swagger UI with its own CSP), not an SPA route: a full navigation. */}
+          <a href="/docs" className="account-item" target="_blank" rel="noopener" data-testid="api-reference-link">
+            API reference ↗
+          </a>
           <button
             type="button"
             className="account-item account-signout"

@@ -1,0 +1,239 @@
+import * as c from '@pc/contract';
+import type { z } from 'zod';
+
+export type Method = 'get' | 'post' | 'put' | 'delete';
+/** Who may call: nobody in particular, a signed-in browser (cookie), or an API key or a session. */
+export type Auth = 'public' | 'session' | 'keyOrSession';
+
+export interface QueryParam {
+  name: string;
+  schema: Record<string, unknown>;
+  description: string;
+  required?: boolean;
+}
+
+export interface Operation {
+  id: string;
+  method: Method;
+  /** Relative to /v1, in Express's form (`/api-keys/:id`). */
+  path: string;
+  auth: Auth;
+  tag: 'Auth' | 'Sessions' | 'API keys' | 'Agents' | 'Audit log' | 'Meta';
+  summary: string;
+  description?: string;
+  body?: { schema: z.ZodType; name: string; required?: boolean; example?: unknown };
+  query?: QueryParam[];
+  ok: { status: 200 | 201; schema: z.ZodType; name: string; description: string; example?: unknown };
+  /** Statuses beyond 400 and 500 (every operation can answer those, and 503 when it reads the store). */
+  errors: number[];
+  /** `set`: signs in (Set-Cookie session=…); `clear`: signs out. */
+  cookie?: 'set' | 'clear';
+  /** Refuses a cross-site navigation (login CSRF through a GET). */
+  noCrossSiteNavigation?: true;
+}
+
+const idPath = { errors: [404] };
+
+/**
+ * Every /v1 operation, once: the router is built from this list (`index.ts`) and so is the OpenAPI
+ * document (`openapi.ts`), so the two cannot drift; a test also walks Express's own route table.
+ * The order is the router's: the API-key routes (agents) first, for the scripts that call them all day.
+ */
+export const OPERATIONS = [
+  {
+    id: 'listAgents',
+    method: 'get',
+    path: '/agents',
+    auth: 'keyOrSession',
+    tag: 'Agents',
+    summary: "The workspace's agents, newest first",
+    ok: { status: 200, schema: c.agentList, name: 'AgentList', description: 'The agents' },
+    errors: [401, 403, 429],
+  },
+  {
+    id: 'createAgent',
+    method: 'post',
+    path: '/agents',
+    auth: 'keyOrSession',
+    tag: 'Agents',
+    summary: 'Register an agent',
+    body: { schema: c.createAgentInput, name: 'CreateAgentInput', example: { name: 'office-gw' } },
+    ok: { status: 201, schema: c.agent, name: 'Agent', description: 'The new agent' },
+    errors: [401, 403, 413, 415, 429],
+  },
+  { id: 'getAgent', method: 'get', path: '/agents/:id', auth: 'keyOrSession', tag: 'Agents', summary: 'One agent', ok: { status: 200, schema: c.agent, name: 'Agent', description: 'The agent' }, errors: [401, 403, 429, ...idPath.errors] },
+  { id: 'deleteAgent', method: 'delete', path: '/agents/:id', auth: 'keyOrSession', tag: 'Agents', summary: 'Delete an agent', ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Deleted' }, errors: [401, 403, 429, ...idPath.errors] },
+  {
+    id: 'register',
+    method: 'post',
+    path: '/auth/register',
+    auth: 'public',
+    tag: 'Auth',
+    summary: 'Register a user and workspace (mails a link)',
+    description: 'The same answer whether or not the e-mail has an account (one that has gets a sign-in link). User and workspace are created when the mailed link is verified.',
+    body: { schema: c.registerInput, name: 'RegisterInput', example: { email: 'you@example.com', workspaceName: 'my-workspace' } },
+    ok: { status: 200, schema: c.registerResult, name: 'RegisterResult', description: 'Mail queued', example: { success: true, message: 'Verification email sent' } },
+    errors: [403, 409, 413, 415, 429],
+  },
+  {
+    id: 'login',
+    method: 'post',
+    path: '/auth/login',
+    auth: 'public',
+    tag: 'Auth',
+    summary: 'Mail a sign-in link',
+    description: 'The same answer whether or not the account exists; a link is mailed only when it does.',
+    body: { schema: c.loginInput, name: 'LoginInput', example: { email: 'you@example.com' } },
+    ok: { status: 200, schema: c.loginResult, name: 'LoginResult', description: 'Mail queued', example: { success: true, message: 'Login link sent to your email' } },
+    errors: [403, 413, 415, 429],
+  },
+  {
+    id: 'verify',
+    method: 'get',
+    path: '/auth/verify',
+    auth: 'public',
+    tag: 'Auth',
+    summary: 'Verify a magic-link token; sets the session cookie',
+    query: [{ name: 'token', schema: { type: 'string', minLength: 32, maxLength: 4096 }, description: 'The token of the mailed link (single use, 15 minutes)', required: true }],
+    ok: {
+      status: 200,
+      schema: c.verifyResult,
+      name: 'VerifyResult',
+      description: 'Signed in',
+      example: { success: true, user: { id: 'user_123', email: 'you@example.com' }, workspace: { id: 'ws_456', name: 'my-workspace' }, isNewUser: false },
+    },
+    errors: [403, 409, 429],
+    cookie: 'set',
+    noCrossSiteNavigation: true,
+  },
+  { id: 'me', method: 'get', path: '/auth/me', auth: 'session', tag: 'Auth', summary: 'The signed-in user and workspace', ok: { status: 200, schema: c.meResult, name: 'Me', description: 'Who is signed in' }, errors: [401, 403] },
+  {
+    id: 'logout',
+    method: 'post',
+    path: '/auth/logout',
+    auth: 'session',
+    tag: 'Auth',
+    summary: 'End this session, the others, or all',
+    query: [{ name: 'scope', schema: { type: 'string', enum: ['local', 'others', 'global'], default: 'local' }, description: '`local`: this session; `others`: every other; `global`: all of the user’s' }],
+    ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Signed out', example: { success: true } },
+    errors: [401, 403],
+    cookie: 'clear',
+  },
+  { id: 'listSessions', method: 'get', path: '/auth/sessions', auth: 'session', tag: 'Sessions', summary: 'Live sessions of the signed-in user, newest use first', ok: { status: 200, schema: c.sessionList, name: 'SessionList', description: 'The sessions' }, errors: [401, 403] },
+  { id: 'revokeSession', method: 'delete', path: '/auth/sessions/:id', auth: 'session', tag: 'Sessions', summary: 'End one session', ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Ended' }, errors: [401, 403, ...idPath.errors] },
+  {
+    id: 'createApiKey',
+    method: 'post',
+    path: '/api-keys',
+    auth: 'session',
+    tag: 'API keys',
+    summary: 'Create an API key (the key is shown once)',
+    body: { schema: c.createApiKeyInput, name: 'CreateApiKeyInput', example: { name: 'production-key' } },
+    ok: {
+      status: 201,
+      schema: c.apiKeyCreated,
+      name: 'ApiKeyCreated',
+      description: 'The new key; `key` is never shown again',
+      example: { id: 'key_abc123', name: 'production-key', key: 'pc_live_1234567890abcdefghijklmnop', prefix: 'pc_live_1234', createdAt: '2026-03-02T10:00:00.000Z', expiresAt: null },
+    },
+    errors: [401, 403, 409, 413, 415],
+  },
+  {
+    id: 'listApiKeys',
+    method: 'get',
+    path: '/api-keys',
+    auth: 'session',
+    tag: 'API keys',
+    summary: 'List API keys, newest first',
+    query: [{ name: 'includeRevoked', schema: { type: 'boolean', default: false }, description: 'Also list revoked and expired keys' }],
+    ok: {
+      status: 200,
+      schema: c.apiKeyList,
+      name: 'ApiKeyList',
+      description: 'The keys (by prefix; never the key)',
+      example: [{ id: 'key_abc123', name: 'production-key', prefix: 'pc_live_1234', lastUsedAt: '2026-03-02T09:30:00.000Z', createdAt: '2026-03-01T10:00:00.000Z', isActive: true, expiresAt: null, allowedIpRangeCount: 1, rolledToId: null }],
+    },
+    errors: [401, 403],
+  },
+  {
+    id: 'getApiKey',
+    method: 'get',
+    path: '/api-keys/:id',
+    auth: 'session',
+    tag: 'API keys',
+    summary: 'One API key',
+    ok: {
+      status: 200,
+      schema: c.apiKeyDetail,
+      name: 'ApiKeyDetail',
+      description: 'The key',
+      example: {
+        id: 'key_abc123', name: 'production-key', prefix: 'pc_live_1234', allowedIpRanges: ['10.0.0.0/8'], lastUsedAt: '2026-03-02T09:30:00.000Z', lastUsedIp: '10.1.2.3',
+        createdAt: '2026-03-01T10:00:00.000Z', isActive: true, revokedAt: null, expiresAt: null, rolledToId: null,
+      },
+    },
+    errors: [401, 403, ...idPath.errors],
+  },
+  {
+    id: 'updateIpRestrictions',
+    method: 'put',
+    path: '/api-keys/:id/ip-restrictions',
+    auth: 'session',
+    tag: 'API keys',
+    summary: 'Restrict a key to CIDR ranges ([] allows all)',
+    body: { schema: c.updateIpRestrictionsInput, name: 'UpdateIpRestrictionsInput', example: { allowedIpRanges: ['10.0.0.0/8', '192.168.1.0/24'] } },
+    ok: { status: 200, schema: c.apiKeyDetail, name: 'ApiKeyDetail', description: 'The key as it is now' },
+    errors: [401, 403, 409, 413, 415, ...idPath.errors],
+  },
+  {
+    id: 'rollApiKey',
+    method: 'post',
+    path: '/api-keys/:id/roll',
+    auth: 'session',
+    tag: 'API keys',
+    summary: 'Replace a key; the old one works through a grace period',
+    body: { schema: c.rollApiKeyInput, name: 'RollApiKeyInput', required: false, example: { gracePeriodSeconds: 86400 } },
+    ok: { status: 201, schema: c.apiKeyCreated, name: 'ApiKeyCreated', description: 'The new key (shown once)' },
+    errors: [401, 403, 409, 413, 415, ...idPath.errors],
+  },
+  {
+    id: 'revokeApiKey',
+    method: 'delete',
+    path: '/api-keys/:id',
+    auth: 'session',
+    tag: 'API keys',
+    summary: 'Revoke an API key (irreversible, effective on the next request everywhere)',
+    ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Revoked', example: { success: true } },
+    errors: [401, 403, ...idPath.errors],
+  },
+  {
+    id: 'listAuditLogs',
+    method: 'get',
+    path: '/audit-logs',
+    auth: 'session',
+    tag: 'Audit log',
+    summary: 'Audit log of the workspace, newest first',
+    query: [
+      { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 }, description: 'Entries per page' },
+      { name: 'cursor', schema: { type: 'string', maxLength: 200 }, description: '`nextCursor` of the previous page' },
+      { name: 'action', schema: { type: 'string', enum: [...c.AUDIT_ACTIONS] }, description: 'Only entries of this action' },
+    ],
+    ok: { status: 200, schema: c.auditLogPage, name: 'AuditLogPage', description: 'A page of entries' },
+    errors: [401, 403],
+  },
+  {
+    id: 'openApiDocument',
+    method: 'get',
+    path: '/openapi.json',
+    auth: 'public',
+    tag: 'Meta',
+    summary: 'This document (OpenAPI 3.1)',
+    ok: { status: 200, schema: c.openApiDocument, name: 'OpenApiDocument', description: 'The OpenAPI document of /v1' },
+    errors: [],
+  },
+] as const satisfies readonly Operation[];
+
+export type OperationId = (typeof OPERATIONS)[number]['id'];
+
+/** `/api-keys/:id` → `/api-keys/{id}`. */
+export const openApiPath = (expressPath: string) => expressPath.replace(/:(\w+)/g, '{$1}');
