@@ -11,6 +11,13 @@ export const createApiKeyInput = z.object({
 });
 
 export const listApiKeysInput = z.object({ includeRevoked: z.boolean().default(false) });
+/** The same in a query string (REST): `?includeRevoked=true`. */
+export const listApiKeysQuery = z.object({
+  includeRevoked: z
+    .enum(['true', 'false'], { error: 'includeRevoked must be true or false.' })
+    .default('false')
+    .transform((v) => v === 'true'),
+});
 export const apiKeyIdInput = z.object({ id: idSchema });
 export const updateIpRestrictionsInput = z.object({ allowedIpRanges: allowedIpRangesSchema });
 export const rollApiKeyInput = z.object({

@@ -1454,7 +1454,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Also list revoked and expired keys */
-                includeRevoked?: boolean;
+                includeRevoked?: "true" | "false";
             };
             header?: never;
             path?: never;

@@ -1,24 +1,16 @@
-import { apiKeyIdInput, createApiKeyInput, rollApiKeyInput, updateIpRestrictionsInput } from '@pc/contract';
+import { apiKeyIdInput, createApiKeyInput, listApiKeysQuery, rollApiKeyInput, updateIpRestrictionsInput } from '@pc/contract';
 import type { Core } from '@pc/core';
-import { z } from 'zod';
 import { sessionOf } from '../../http/auth.js';
 import { requestMeta } from '../../http/request-context.js';
 import { parse } from '../../http/validate.js';
 import type { Handlers } from './handler.js';
-
-const listQuery = z.object({
-  includeRevoked: z
-    .enum(['true', 'false'], { error: 'includeRevoked must be true or false.' })
-    .optional()
-    .transform((v) => v === 'true'),
-});
 
 export const apiKeyHandlers = (core: Core): Handlers<'createApiKey' | 'listApiKeys' | 'getApiKey' | 'updateIpRestrictions' | 'rollApiKey' | 'revokeApiKey'> => ({
   createApiKey: async (req, res) => {
     res.status(201).json(await core.apiKeys.create(sessionOf(res), parse(createApiKeyInput, req.body), requestMeta(req)));
   },
   listApiKeys: async (req, res) => {
-    const { includeRevoked } = parse(listQuery, req.query);
+    const { includeRevoked } = parse(listApiKeysQuery, req.query);
     res.json(await core.apiKeys.list(sessionOf(res).workspaceId, includeRevoked));
   },
   getApiKey: async (req, res) => {

@@ -85,7 +85,13 @@ const SECURITY: Record<Operation['auth'], Json[]> = {
 function operation(op: Operation): Json {
   const params: Json[] = [];
   for (const name of op.path.match(/:(\w+)/g) ?? []) params.push({ name: name.slice(1), in: 'path', required: true, schema: { type: 'string', maxLength: 100 } });
-  for (const q of op.query ?? []) params.push({ name: q.name, in: 'query', required: q.required ?? false, description: q.description, schema: q.schema });
+  if (op.query) {
+    // As the handler parses it (defaults make a parameter optional); one schema, so no second copy of its limits.
+    const js = z.toJSONSchema(op.query.schema, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, Json>; required?: string[] };
+    for (const [name, schema] of Object.entries(js.properties)) {
+      params.push({ name, in: 'query', required: js.required?.includes(name) ?? false, description: op.query.describe[name], schema });
+    }
+  }
   return {
     operationId: op.id,
     tags: [op.tag],

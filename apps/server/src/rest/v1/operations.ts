@@ -5,11 +5,10 @@ export type Method = 'get' | 'post' | 'put' | 'delete';
 /** Who may call: nobody in particular, a signed-in browser (cookie), or an API key or a session. */
 export type Auth = 'public' | 'session' | 'keyOrSession';
 
-export interface QueryParam {
-  name: string;
-  schema: Record<string, unknown>;
-  description: string;
-  required?: boolean;
+/** The query string: the contract's schema (as the handler parses it) and a sentence per parameter. */
+export interface Query {
+  schema: z.ZodObject;
+  describe: Record<string, string>;
 }
 
 export interface Operation {
@@ -22,7 +21,7 @@ export interface Operation {
   summary: string;
   description?: string;
   body?: { schema: z.ZodType; name: string; required?: boolean; example?: unknown };
-  query?: QueryParam[];
+  query?: Query;
   ok: { status: 200 | 201; schema: z.ZodType; name: string; description: string; example?: unknown };
   /** Statuses beyond 400 and 500 (every operation can answer those, and 503 when it reads the store). */
   errors: number[];
@@ -94,7 +93,7 @@ export const OPERATIONS = [
     auth: 'public',
     tag: 'Auth',
     summary: 'Verify a magic-link token; sets the session cookie',
-    query: [{ name: 'token', schema: { type: 'string', minLength: 32, maxLength: 4096 }, description: 'The token of the mailed link (single use, 15 minutes)', required: true }],
+    query: { schema: c.verifyInput, describe: { token: 'The token of the mailed link (single use, 15 minutes)' } },
     ok: {
       status: 200,
       schema: c.verifyResult,
@@ -114,7 +113,7 @@ export const OPERATIONS = [
     auth: 'session',
     tag: 'Auth',
     summary: 'End this session, the others, or all',
-    query: [{ name: 'scope', schema: { type: 'string', enum: ['local', 'others', 'global'], default: 'local' }, description: '`local`: this session; `others`: every other; `global`: all of the user’s' }],
+    query: { schema: c.logoutInput, describe: { scope: '`local`: this session; `others`: every other; `global`: all of the user’s' } },
     ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Signed out', example: { success: true } },
     errors: [401, 403],
     cookie: 'clear',
@@ -145,7 +144,7 @@ export const OPERATIONS = [
     auth: 'session',
     tag: 'API keys',
     summary: 'List API keys, newest first',
-    query: [{ name: 'includeRevoked', schema: { type: 'boolean', default: false }, description: 'Also list revoked and expired keys' }],
+    query: { schema: c.listApiKeysQuery, describe: { includeRevoked: 'Also list revoked and expired keys' } },
     ok: {
       status: 200,
       schema: c.apiKeyList,
@@ -213,11 +212,7 @@ export const OPERATIONS = [
     auth: 'session',
     tag: 'Audit log',
     summary: 'Audit log of the workspace, newest first',
-    query: [
-      { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 }, description: 'Entries per page' },
-      { name: 'cursor', schema: { type: 'string', maxLength: 200 }, description: '`nextCursor` of the previous page' },
-      { name: 'action', schema: { type: 'string', enum: [...c.AUDIT_ACTIONS] }, description: 'Only entries of this action' },
-    ],
+    query: { schema: c.auditLogQuery, describe: { limit: 'Entries per page', cursor: '`nextCursor` of the previous page', action: 'Only entries of this action' } },
     ok: { status: 200, schema: c.auditLogPage, name: 'AuditLogPage', description: 'A page of entries' },
     errors: [401, 403],
   },
