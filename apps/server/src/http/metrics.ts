@@ -14,8 +14,8 @@ export interface MetricsSources {
 /**
  * The server's Prometheus metrics (prom-client), in a registry of its own. Labels are bounded by
  * construction: route templates, methods, status codes, outcomes, never an id, a key, an e-mail or
- * an address. Children are bound once per label set, so a request's labels are checked once per
- * route, method and status rather than on every observation.
+ * an address. A request's histogram child is bound once per route, method and status and kept, so
+ * a request does not build its labels (prom-client still validates and hashes them per observation).
  */
 export function createMetrics() {
   const registry = new Registry();
