@@ -60,6 +60,9 @@ describe('dist/main.js', () => {
     });
     expect(reg.status).toBe(200);
     const [, link] = await waitForOutput(server.output, /(http:\/\/localhost:\d+\/auth\/verify\?token=[A-Za-z0-9_-]+)/);
+    // The outbox's own line carries the link; the delivery line says the message went there, not out.
+    await waitForOutput(server.output, /"recipientDomain":"example\.com","attempt":1,"msg":"mail written to the outbox"/);
+    expect(server.output()).not.toMatch(/"msg":"mail sent"/);
     const outbox = join(dir, 'data', 'outbox');
     expect(readdirSync(outbox).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
     expect(readFileSync(join(outbox, readdirSync(outbox)[0]!), 'utf8')).toContain('To: owner@example.com');

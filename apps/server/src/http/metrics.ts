@@ -14,7 +14,8 @@ export interface MetricsSources {
 /**
  * The server's Prometheus metrics (prom-client), in a registry of its own. Labels are bounded by
  * construction: route templates, methods, status codes, outcomes, never an id, a key, an e-mail or
- * an address. Children are bound once per label set: a request costs a map look-up, not a label hash.
+ * an address. A request's histogram child is bound once per route, method and status and kept, so
+ * a request does not build its labels (prom-client still validates and hashes them per observation).
  */
 export function createMetrics() {
   const registry = new Registry();

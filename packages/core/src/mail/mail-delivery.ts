@@ -54,7 +54,8 @@ export class MailDelivery {
     try {
       await this.mailer.send(message);
       this.observer.mail('sent');
-      this.logger.info('mail sent', { ...fields });
+      // The outbox (no SMTP_URL) logs its own line with the link; this one says where the message went.
+      this.logger.info(this.mailer.delivers ? 'mail sent' : 'mail written to the outbox', fields);
     } catch (err) {
       const error = scrub(err instanceof Error ? err.message : String(err), message.to);
       const wait = last ? undefined : this.backoffMs[attempt - 1];
