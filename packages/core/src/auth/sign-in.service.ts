@@ -7,7 +7,7 @@ import type { CoreObserver } from '../shared/observer.js';
 import type { BackgroundQueue } from '../mail/mail-queue.js';
 import { signInMail, verifyMail } from '../mail/templates.js';
 import { type Clock, type RandomSource, type RequestMeta, iso, newId, newToken, sha256Hex } from '../shared/runtime.js';
-import type { Store, Trx } from '../store/store.js';
+import { type Store, type Trx, afterCommit } from '../store/store.js';
 import { type AbuseLimiters, type AuthLimits, MAGIC_LINK_TTL_MS, SESSION_TTL_MS, spend } from './auth-limits.js';
 import { createMagicLink } from './magic-links.js';
 
@@ -42,8 +42,11 @@ export function createSignInService(deps: SignInDeps) {
     (await createMagicLink(trx, deps, email, pendingRegistrationId)).link;
 
   async function mailSignInLink(email: string, meta: RequestMeta): Promise<void> {
-    const link = await store.transaction((trx) => createLink(trx, email, null));
-    await mail.send(signInMail(email, link, minutes), meta.requestId ?? null);
+    await store.transaction(async (trx) => {
+      const link = await createLink(trx, email, null);
+      // Mailed once the link is committed: never a link that a rollback voided.
+      afterCommit(trx, () => mail.send(signInMail(email, link, minutes), meta.requestId ?? null));
+    });
   }
 
   const hasAccount = async (email: string) => (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) !== undefined;
@@ -70,15 +73,15 @@ export function createSignInService(deps: SignInDeps) {
     queue.enqueue('register', async () => {
       if (await hasAccount(input.email)) return mailSignInLink(input.email, meta);
       const now = clock.now();
-      const link = await store.transaction(async (trx) => {
+      await store.transaction(async (trx) => {
         const regId = newId(random, 'reg');
         await trx
           .insertInto('pending_registrations')
           .values({ id: regId, email: input.email, workspace_name: input.workspaceName, created_at: iso(now), expires_at: iso(new Date(now.getTime() + MAGIC_LINK_TTL_MS)) })
           .execute();
-        return createLink(trx, input.email, regId);
+        const link = await createLink(trx, input.email, regId);
+        afterCommit(trx, () => mail.send(verifyMail(input.email, input.workspaceName, link, minutes), meta.requestId ?? null));
       });
-      await mail.send(verifyMail(input.email, input.workspaceName, link, minutes), meta.requestId ?? null);
     });
   }
 
