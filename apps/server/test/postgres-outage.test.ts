@@ -29,7 +29,8 @@ afterAll(async () => {
   await sink.close();
   await cluster.stop();
 });
-afterEach(async () => {
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') for (const i of running) process.stderr.write(`\n--- instance ${i.url} (exit ${i.child.exitCode}):\n${i.output()}\n`);
   await Promise.all(running.splice(0).map((i) => i.stop()));
 });
 

@@ -52,8 +52,11 @@ function clientConfig(url: string, timeouts: boolean, applicationName = 'private
 export function createPostgresDb(url: string, opts: DbOptions = {}): DbHandle {
   const onError = opts.onError ?? (() => {});
   const pool = new pg.Pool({ ...clientConfig(url, true), max: opts.poolMax ?? 10, keepAlive: true });
-  // An idle pooled connection that the server drops emits 'error'; unhandled, it would end the process.
+  // A pooled connection that the server drops emits 'error'; unhandled, it would end the process.
+  // The pool reports it for an idle connection; for one checked out, the query in flight fails
+  // (answered 503 and logged as such) and the pool drops the connection when it is released.
   pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const notifications = createPostgresNotifications(clientConfig(url, false, 'private-connect-listener'), onError);
   return {
@@ -75,5 +78,6 @@ export function createPostgresDb(url: string, opts: DbOptions = {}): DbHandle {
 export function createPostgresMigrationDb(url: string): Kysely<any> {
   const pool = new pg.Pool({ ...clientConfig(url, false), connectionTimeoutMillis: 10_000, max: 1 });
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
 }
