@@ -32,7 +32,7 @@ export function expectError(res: Reply, status: number, code: string): void {
   expect(res.headers.get('x-request-id')).toBeTruthy();
 }
 
-/** Exactly these fields: the seed's, plus what the contract adds (`extra`), nothing else. */
+/** Exactly these fields: the documented ones, plus what the contract adds (`extra`), nothing else. */
 export function expectFields(obj: Record<string, unknown>, fields: string[]): void {
   expect(Object.keys(obj).sort()).toEqual([...fields].sort());
 }

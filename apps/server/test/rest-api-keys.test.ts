@@ -6,7 +6,7 @@ import { ISO_MS, KEY_FORMAT, eventually, expectError, expectFields, idOf, unknow
 
 const DAY = 24 * 3600_000;
 const CREATED_FIELDS = ['id', 'name', 'key', 'prefix', 'createdAt', 'expiresAt'];
-// The seed's list item, `expiresAt` from the contract, `allowedIpRangeCount` and `rolledToId` (additions for the SPA's table).
+// The documented list item, `expiresAt` from the contract, `allowedIpRangeCount` and `rolledToId` (additions for the SPA's table).
 const LIST_FIELDS = ['id', 'name', 'prefix', 'lastUsedAt', 'createdAt', 'isActive', 'expiresAt', 'allowedIpRangeCount', 'rolledToId'];
 const DETAIL_FIELDS = ['id', 'name', 'prefix', 'allowedIpRanges', 'lastUsedAt', 'lastUsedIp', 'createdAt', 'isActive', 'revokedAt', 'expiresAt', 'rolledToId'];
 
@@ -36,7 +36,7 @@ const putRanges = (cookie: string, id: string, allowedIpRanges: unknown) =>
 const agents = (apiKey: string) => call(server, 'GET', '/v1/agents', { apiKey });
 
 describe('POST /v1/api-keys', () => {
-  it('answers 201 with the seed body; the key has our format and checksum and is stored only hashed', async () => {
+  it('answers 201 with the documented body; the key has our format and checksum and is stored only hashed', async () => {
     const { cookie } = await owner();
     const res = await post(cookie, { name: 'production-key' });
     expect(res.status).toBe(201);
@@ -121,7 +121,7 @@ describe('POST /v1/api-keys', () => {
 });
 
 describe('GET /v1/api-keys', () => {
-  it('lists the seed fields, newest first, active only unless includeRevoked=true', async () => {
+  it('lists the documented fields, newest first, active only unless includeRevoked=true', async () => {
     const { cookie } = await owner();
     const made = [];
     for (const name of ['oldest', 'middle', 'newest']) {
@@ -159,7 +159,7 @@ describe('GET /v1/api-keys', () => {
 });
 
 describe('GET /v1/api-keys/:id', () => {
-  it('shows the seed detail fields plus lastUsedIp, revokedAt, expiresAt, rolledToId', async () => {
+  it('shows the documented detail fields plus lastUsedIp, revokedAt, expiresAt, rolledToId', async () => {
     const { cookie } = await owner();
     const key = await createKey(server, cookie, 'detail');
     const res = await get(cookie, key.id);

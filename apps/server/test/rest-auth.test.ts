@@ -24,7 +24,7 @@ async function lastToken(email: string, count = 1): Promise<string> {
 }
 
 describe('POST /v1/auth/register', () => {
-  it('answers the seed body and mails a link to the SPA verify page; verify creates user and workspace', async () => {
+  it('answers the documented body and mails a link to the SPA verify page; verify creates user and workspace', async () => {
     const res = await register('new@example.com', 'my-workspace');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true, message: 'Verification email sent' });
