@@ -7,7 +7,7 @@ import type { RateLimitDecision, RateLimiter } from '../shared/rate-limiter.js';
 import { type Clock, type RequestMeta, epochMs, iso, sha256Hex } from '../shared/runtime.js';
 import type { UsageBuffer } from '../shared/usage-buffer.js';
 import type { CoreObserver, KeyOutcome } from '../shared/observer.js';
-import { createLastUseWriter } from '../shared/last-use.js';
+import { createLastUseFlush } from '../shared/last-use.js';
 import type { Store } from '../store/store.js';
 import type { KeyUse } from './api-key-management.service.js';
 import type { ApiKeysRepository } from './api-keys.repository.js';
@@ -142,20 +142,19 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
   /** `check`, always as a promise (tRPC, tests). */
   const authenticate = async (rawKey: string, meta: RequestMeta): Promise<KeyAuthentication> => check(rawKey, meta);
 
-  const writeLastUse = createLastUseWriter<KeyUse>(store.db, store.dialect, 'api_keys', (u) => ({ at: iso(new Date(u.at)), ip: normalizeIp(u.ip) }));
+  const flushLastUse = createLastUseFlush<KeyUse>({
+    db: store.db,
+    dialect: store.dialect,
+    table: 'api_keys',
+    buffer: usage,
+    toRow: (u) => ({ at: iso(new Date(u.at)), ip: normalizeIp(u.ip) }),
+    observer,
+  });
 
   /** Writes the coalesced last-use values (one row per key used since the last flush), in chunks. */
   async function flushUsage(): Promise<number> {
-    const batch = usage.take();
-    if (batch.size === 0) return 0;
-    const started = performance.now();
-    const { written, failed, error } = await writeLastUse(batch);
-    observer.usageFlushed('api_keys', written, performance.now() - started);
-    if (failed.size > 0) {
-      usage.restore(failed);
-      throw error;
-    }
-    flushes++;
+    const written = await flushLastUse();
+    if (written > 0) flushes++;
     return written;
   }
 

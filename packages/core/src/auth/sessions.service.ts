@@ -2,7 +2,7 @@ import type { LogoutScope, MeResult, SessionItem } from '@pc/contract';
 import { compileOnce } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
-import { createLastUseWriter } from '../shared/last-use.js';
+import { createLastUseFlush } from '../shared/last-use.js';
 import type { CoreObserver } from '../shared/observer.js';
 import type { SessionPrincipal } from '../shared/principal.js';
 import { type Clock, type RequestMeta, iso, sha256Hex } from '../shared/runtime.js';
@@ -105,19 +105,7 @@ export function createSessionsService(deps: { store: Store; clock: Clock; audit:
     });
   }
 
-  const writeLastUse = createLastUseWriter<string>(db, store.dialect, 'sessions', (at) => ({ at }));
-
-  async function flushUsage(): Promise<void> {
-    const batch = sessionUse.take();
-    if (batch.size === 0) return;
-    const started = performance.now();
-    const { written, failed, error } = await writeLastUse(batch);
-    observer.usageFlushed('sessions', written, performance.now() - started);
-    if (failed.size > 0) {
-      sessionUse.restore(failed);
-      throw error;
-    }
-  }
+  const flushUsage = createLastUseFlush<string>({ db, dialect: store.dialect, table: 'sessions', buffer: sessionUse, toRow: (at) => ({ at }), observer });
 
   return { authenticateSession, me, logout, listSessions, revokeSession, flushUsage };
 }

@@ -1,5 +1,9 @@
 import type { Db, Dialect } from '@pc/db';
 import { sql } from 'kysely';
+import type { CoreObserver } from './observer.js';
+import type { UsageBuffer } from './usage-buffer.js';
+
+type LastUseTable = 'api_keys' | 'sessions';
 
 export interface LastUse {
   /** ISO timestamp. */
@@ -43,7 +47,7 @@ const yieldToRequests = () => new Promise<void>((r) => setImmediate(r));
  * moves backwards: with several instances, one that flushes late must not overwrite a newer use
  * recorded by another.
  */
-export function createLastUseWriter<V>(db: Db, dialect: Dialect, table: 'api_keys' | 'sessions', toRow: (value: V) => LastUse) {
+function createLastUseWriter<V>(db: Db, dialect: Dialect, table: LastUseTable, toRow: (value: V) => LastUse) {
   const withIp = table === 'api_keys';
   const lastUsedAt = sql.ref(`${table}.last_used_at`);
   const set = withIp ? sql`last_used_at = v.column2, last_used_ip = v.column3` : sql`last_used_at = v.column2`;
@@ -77,5 +81,33 @@ export function createLastUseWriter<V>(db: Db, dialect: Dialect, table: 'api_key
       if (i < entries.length) await yieldToRequests();
     }
     return { written: entries.length, failed: new Map() };
+  };
+}
+
+/**
+ * A table's flush of its coalesced last use: takes what `buffer` holds, writes it, reports it to the
+ * observer, and on a failed statement puts what was not written back for the next flush and throws.
+ * Resolves with the rows written.
+ */
+export function createLastUseFlush<V>(opts: {
+  db: Db;
+  dialect: Dialect;
+  table: LastUseTable;
+  buffer: UsageBuffer<V>;
+  toRow: (value: V) => LastUse;
+  observer: CoreObserver;
+}): () => Promise<number> {
+  const write = createLastUseWriter(opts.db, opts.dialect, opts.table, opts.toRow);
+  return async function flush(): Promise<number> {
+    const batch = opts.buffer.take();
+    if (batch.size === 0) return 0;
+    const started = performance.now();
+    const { written, failed, error } = await write(batch);
+    opts.observer.usageFlushed(opts.table, written, performance.now() - started);
+    if (failed.size > 0) {
+      opts.buffer.restore(failed);
+      throw error;
+    }
+    return written;
   };
 }
