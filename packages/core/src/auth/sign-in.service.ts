@@ -9,6 +9,7 @@ import { signInMail, verifyMail } from '../mail/templates.js';
 import { type Clock, type RandomSource, type RequestMeta, iso, newId, newToken, sha256Hex } from '../shared/runtime.js';
 import { type Store, type Trx, afterCommit } from '../store/store.js';
 import { type AbuseLimiters, type AuthLimits, MAGIC_LINK_TTL_MS, SESSION_TTL_MS, spend } from './auth-limits.js';
+import { createAccount, firstWorkspaceOf } from './accounts.js';
 import { createMagicLink } from './magic-links.js';
 
 export interface SignInDeps {
@@ -97,13 +98,7 @@ export function createSignInService(deps: SignInDeps) {
   async function accountFor(trx: Trx, link: { email: string; pending_registration_id: string | null }, nowIso: string, meta: RequestMeta) {
     const user = await trx.selectFrom('users').selectAll().where('email', '=', link.email).executeTakeFirst();
     if (user) {
-      const workspace = await trx
-        .selectFrom('workspace_members as m')
-        .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
-        .select(['w.id', 'w.name'])
-        .where('m.user_id', '=', user.id)
-        .orderBy('m.created_at', 'asc')
-        .executeTakeFirst();
+      const workspace = await firstWorkspaceOf(trx, user.id);
       if (!workspace) throw new AppError('invalid_token');
       return { user, workspace, isNewUser: false };
     }
@@ -111,28 +106,15 @@ export function createSignInService(deps: SignInDeps) {
       ? await trx.selectFrom('pending_registrations').selectAll().where('id', '=', link.pending_registration_id).executeTakeFirst()
       : undefined;
     if (!pending) throw new AppError('invalid_token');
-    const created = { id: newId(random, 'user'), email: link.email, created_at: nowIso };
-    const workspace = { id: newId(random, 'ws'), name: pending.workspace_name };
-    try {
-      await trx.insertInto('users').values(created).execute();
-      await trx.insertInto('workspaces').values({ ...workspace, created_at: nowIso }).execute();
-    } catch (err) {
-      // Another sign-up took the name after this link was mailed (or at this very moment, at another instance).
-      if (uniqueViolation(err) === 'workspaces(name)') throw new AppError('workspace_name_taken');
-      if (uniqueViolation(err) === 'users(email)') throw new AppError('invalid_token');
-      throw err;
-    }
-    await trx.insertInto('workspace_members').values({ workspace_id: workspace.id, user_id: created.id, role: 'owner', created_at: nowIso }).execute();
+    const { user: created, workspace } = await createAccount(trx, deps, { email: link.email, workspaceName: pending.workspace_name, nowIso, registeredBy: 'self', meta }).catch(
+      (err: unknown) => {
+        // An account made since this link was mailed (another link of the e-mail, at another instance).
+        if (uniqueViolation(err) === 'users(email)') throw new AppError('invalid_token');
+        throw err;
+      },
+    );
     // Done with: this sign-up and any other of the e-mail (their links go with them).
     await trx.deleteFrom('pending_registrations').where('email', '=', link.email).execute();
-    await audit.record(trx, {
-      workspaceId: workspace.id,
-      action: 'auth.registered',
-      actor: { type: 'user', id: created.id },
-      target: { type: 'workspace', id: workspace.id },
-      meta,
-      metadata: { email: created.email, workspaceName: workspace.name },
-    });
     return { user: created, workspace, isNewUser: true };
   }
 
