@@ -1,4 +1,5 @@
-import { type ApiKeysTable, compileOnce } from '@pc/db';
+import { type ApiKeysTable, type Database, compileOnce } from '@pc/db';
+import type { ExpressionBuilder } from 'kysely';
 import type { Store, Trx } from '../store/store.js';
 
 export type KeyRow = Pick<
@@ -7,6 +8,10 @@ export type KeyRow = Pick<
 >;
 
 const COLUMNS = ['id', 'name', 'prefix', 'allowed_ip_ranges', 'created_at', 'last_used_at', 'last_used_ip', 'revoked_at', 'expires_at', 'rolled_to_id'] as const;
+
+/** Keys active at `nowIso`: not revoked, not expired. */
+const activeAt = (nowIso: string) => (eb: ExpressionBuilder<Database, 'api_keys'>) =>
+  eb.and([eb('revoked_at', 'is', null), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)])]);
 
 /** The SQL of API keys; services decide, this only reads and writes. */
 export function createApiKeysRepository(store: Store) {
@@ -38,10 +43,21 @@ export function createApiKeysRepository(store: Store) {
         .executeTakeFirst();
     },
 
-    async list(workspaceId: string, activeAt: string | null): Promise<KeyRow[]> {
+    async list(workspaceId: string, activeOnlyAt: string | null): Promise<KeyRow[]> {
       let q = db.selectFrom('api_keys').select(COLUMNS).where('workspace_id', '=', workspaceId);
-      if (activeAt !== null) q = q.where('revoked_at', 'is', null).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', activeAt)]));
+      if (activeOnlyAt !== null) q = q.where(activeAt(activeOnlyAt));
       return q.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    },
+
+    /** How many keys each workspace has active at `nowIso` (workspaces with none are absent). */
+    async activeCounts(nowIso: string): Promise<Map<string, number>> {
+      const rows = await db
+        .selectFrom('api_keys')
+        .select((eb) => ['workspace_id', eb.fn.countAll<number>().as('n')])
+        .where(activeAt(nowIso))
+        .groupBy('workspace_id')
+        .execute();
+      return new Map(rows.map((r) => [r.workspace_id, Number(r.n)]));
     },
 
     /** May throw the unique violation `api_keys(workspace_id, name)`: an active key holds the name. */

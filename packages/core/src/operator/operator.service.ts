@@ -3,9 +3,10 @@ import { uniqueViolation } from '@pc/db';
 import type { ApiKeyManagement } from '../api-keys/api-key-management.service.js';
 import type { ApiKeysRepository } from '../api-keys/api-keys.repository.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { createAccount, firstWorkspaceOf } from '../auth/accounts.js';
 import { createMagicLink } from '../auth/magic-links.js';
 import { AppError } from '../errors.js';
-import { type Clock, type RandomSource, iso, newId } from '../shared/runtime.js';
+import { type Clock, type RandomSource, iso } from '../shared/runtime.js';
 import type { Store } from '../store/store.js';
 
 export interface OperatorDeps {
@@ -32,23 +33,14 @@ const SYSTEM = { type: 'system' as const, id: null };
  * the actor `system`.
  */
 export function createOperatorService(deps: OperatorDeps) {
-  const { store, clock, random, audit } = deps;
+  const { store, clock, audit } = deps;
   const { db } = store;
-
-  const firstWorkspaceOf = (userId: string) =>
-    db
-      .selectFrom('workspace_members as m')
-      .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
-      .select(['w.id', 'w.name'])
-      .where('m.user_id', '=', userId)
-      .orderBy('m.created_at', 'asc')
-      .executeTakeFirst();
 
   /** A single-use sign-in link for an existing account, by the same 15-minute rules as a mailed one. */
   async function issueSignInLink(rawEmail: string): Promise<IssuedLink> {
     const email = emailSchema.parse(rawEmail);
     const user = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
-    const workspace = user ? await firstWorkspaceOf(user.id) : undefined;
+    const workspace = user ? await firstWorkspaceOf(db, user.id) : undefined;
     if (!user || !workspace) throw new AppError('not_found', `No account has the e-mail ${email}.`);
     return store.transaction(async (trx) => {
       const issued = await createMagicLink(trx, deps, email, null);
@@ -68,26 +60,10 @@ export function createOperatorService(deps: OperatorDeps) {
   async function createWorkspace(rawEmail: string, rawName: string): Promise<IssuedLink & { userId: string }> {
     const email = emailSchema.parse(rawEmail);
     const name = workspaceNameSchema.parse(rawName);
-    const nowIso = iso(clock.now());
-    const user = { id: newId(random, 'user'), email, created_at: nowIso };
-    const workspace = { id: newId(random, 'ws'), name };
     return store.transaction(async (trx) => {
-      try {
-        await trx.insertInto('users').values(user).execute();
-        await trx.insertInto('workspaces').values({ ...workspace, created_at: nowIso }).execute();
-      } catch (err) {
+      const { user, workspace } = await createAccount(trx, deps, { email, workspaceName: name, nowIso: iso(clock.now()), registeredBy: 'system', meta: null }).catch((err: unknown) => {
         if (uniqueViolation(err) === 'users(email)') throw new AppError('invalid_request', `${email} already has an account: use sign-in-link instead.`);
-        if (uniqueViolation(err) === 'workspaces(name)') throw new AppError('workspace_name_taken');
         throw err;
-      }
-      await trx.insertInto('workspace_members').values({ workspace_id: workspace.id, user_id: user.id, role: 'owner', created_at: nowIso }).execute();
-      await audit.record(trx, {
-        workspaceId: workspace.id,
-        action: 'auth.registered',
-        actor: SYSTEM,
-        target: { type: 'workspace', id: workspace.id },
-        meta: null,
-        metadata: { email, workspaceName: name },
       });
       const issued = await createMagicLink(trx, deps, email, null);
       return { ...issued, workspace, userId: user.id };
@@ -113,33 +89,28 @@ export function createOperatorService(deps: OperatorDeps) {
   }
 
   async function workspaces() {
-    const nowIso = iso(clock.now());
-    const rows = await db
-      .selectFrom('workspaces as w')
-      .select((eb) => [
-        'w.id',
-        'w.name',
-        'w.created_at',
-        eb
-          .selectFrom('workspace_members as m')
-          .innerJoin('users as u', 'u.id', 'm.user_id')
-          .select('u.email')
-          .whereRef('m.workspace_id', '=', 'w.id')
-          .where('m.role', '=', 'owner')
-          .orderBy('m.created_at')
-          .limit(1)
-          .as('owner'),
-        eb
-          .selectFrom('api_keys as k')
-          .select((k) => k.fn.countAll<number>().as('n'))
-          .whereRef('k.workspace_id', '=', 'w.id')
-          .where('k.revoked_at', 'is', null)
-          .where((k) => k.or([k('k.expires_at', 'is', null), k('k.expires_at', '>', nowIso)]))
-          .as('active_keys'),
-      ])
-      .orderBy('w.created_at')
-      .execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, owner: r.owner ?? null, activeKeys: Number(r.active_keys ?? 0) }));
+    const [rows, activeKeys] = await Promise.all([
+      db
+        .selectFrom('workspaces as w')
+        .select((eb) => [
+          'w.id',
+          'w.name',
+          'w.created_at',
+          eb
+            .selectFrom('workspace_members as m')
+            .innerJoin('users as u', 'u.id', 'm.user_id')
+            .select('u.email')
+            .whereRef('m.workspace_id', '=', 'w.id')
+            .where('m.role', '=', 'owner')
+            .orderBy('m.created_at')
+            .limit(1)
+            .as('owner'),
+        ])
+        .orderBy('w.created_at')
+        .execute(),
+      deps.repo.activeCounts(iso(clock.now())),
+    ]);
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, owner: r.owner ?? null, activeKeys: activeKeys.get(r.id) ?? 0 }));
   }
 
   async function keys(workspaceName: string): Promise<{ workspace: { id: string; name: string }; keys: ApiKeyListItem[] }> {
