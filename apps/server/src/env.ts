@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { AuthLimits } from '@pc/core';
+import { isPostgresUrl } from '@pc/db';
 import type { LogLevel } from './logger.js';
 import { z } from 'zod';
 
@@ -44,7 +45,7 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .default('file:./data/private-connect.db')
-    .refine((v) => !/^postgres(ql)?:\/\//.test(v) || URL.canParse(v), { message: 'not a valid postgres:// URL (postgres://user:pass@host:5432/db).' }),
+    .refine((v) => !isPostgresUrl(v) || URL.canParse(v), { message: 'not a valid postgres:// URL (postgres://user:pass@host:5432/db).' }),
   DATABASE_POOL_MAX: intFrom('DATABASE_POOL_MAX', 10, 1, 1000),
   PUBLIC_URL: z.string().optional(),
   SMTP_URL: z

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { checkSqliteIntegrity, createDb, migrationState, sqlitePathFromUrl } from '@pc/db';
+import { checkSqliteIntegrity, createDb, isPostgresUrl, migrationState, sqlitePathFromUrl } from '@pc/db';
 import nodemailer from 'nodemailer';
 import type { Config } from '../env.js';
 import { cliConfig } from './open.js';
@@ -17,7 +17,7 @@ interface Check {
 
 async function checkDatabase(config: Config): Promise<Check[]> {
   const checks: Check[] = [];
-  const postgres = /^postgres(ql)?:\/\//.test(config.databaseUrl);
+  const postgres = isPostgresUrl(config.databaseUrl);
   if (!postgres) {
     const path = sqlitePathFromUrl(config.databaseUrl);
     if (!existsSync(path)) return [{ verdict: 'fail', what: `database: no SQLite file at ${path}`, fix: 'Start the server once (npm start) to create it, or set DATABASE_URL to the right file.' }];

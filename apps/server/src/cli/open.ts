@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Core, type Logger, type Mailer, createCore } from '@pc/core';
-import { type DbHandle, createDb, migrationState, sqlitePathFromUrl } from '@pc/db';
+import { type DbHandle, createDb, isPostgresUrl, migrationState, sqlitePathFromUrl } from '@pc/db';
 import { type Config, loadConfig } from '../env.js';
 
 /** A failure the command reports as one message and exit code 1. */
@@ -33,7 +33,7 @@ export function cliConfig(env: NodeJS.ProcessEnv): Config {
  */
 export async function openStore(env: NodeJS.ProcessEnv): Promise<{ config: Config; store: DbHandle; core: Core; close(): Promise<void> }> {
   const config = cliConfig(env);
-  if (!/^postgres(ql)?:\/\//.test(config.databaseUrl) && !existsSync(sqlitePathFromUrl(config.databaseUrl))) {
+  if (!isPostgresUrl(config.databaseUrl) && !existsSync(sqlitePathFromUrl(config.databaseUrl))) {
     throw new CliError(`No database at ${sqlitePathFromUrl(config.databaseUrl)} (DATABASE_URL). Start the server once (npm start) to create it.`);
   }
   const store = createDb(config.databaseUrl, { poolMax: 2 });
