@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { AuthLimits } from '@pc/core';
+import { type AuthLimits, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_AUTH_LIMITS } from '@pc/core';
 import { isPostgresUrl } from '@pc/db';
 import type { LogLevel } from './logger.js';
 import { z } from 'zod';
@@ -63,11 +63,11 @@ const schema = z.object({
     .string()
     .optional()
     .refine((v) => listOf(v).every((d) => DOMAIN.test(d)), { message: 'SIGNUP_EMAIL_DOMAINS must be a comma-separated list of domains, e.g. example.com,example.org.' }),
-  LIMIT_REGISTER_PER_IP_PER_MINUTE: intFrom('LIMIT_REGISTER_PER_IP_PER_MINUTE', 5, 1, 1_000_000),
-  LIMIT_LOGIN_PER_IP_PER_MINUTE: intFrom('LIMIT_LOGIN_PER_IP_PER_MINUTE', 5, 1, 1_000_000),
-  LIMIT_MAILS_PER_EMAIL_PER_15_MINUTES: intFrom('LIMIT_MAILS_PER_EMAIL_PER_15_MINUTES', 3, 1, 1_000_000),
-  LIMIT_VERIFY_PER_IP_PER_MINUTE: intFrom('LIMIT_VERIFY_PER_IP_PER_MINUTE', 20, 1, 1_000_000),
-  AUDIT_RETENTION_DAYS: intFrom('AUDIT_RETENTION_DAYS', 400, 1, 36_500),
+  LIMIT_REGISTER_PER_IP_PER_MINUTE: intFrom('LIMIT_REGISTER_PER_IP_PER_MINUTE', DEFAULT_AUTH_LIMITS.registerPerIpPerMinute, 1, 1_000_000),
+  LIMIT_LOGIN_PER_IP_PER_MINUTE: intFrom('LIMIT_LOGIN_PER_IP_PER_MINUTE', DEFAULT_AUTH_LIMITS.loginPerIpPerMinute, 1, 1_000_000),
+  LIMIT_MAILS_PER_EMAIL_PER_15_MINUTES: intFrom('LIMIT_MAILS_PER_EMAIL_PER_15_MINUTES', DEFAULT_AUTH_LIMITS.perEmailPer15Minutes, 1, 1_000_000),
+  LIMIT_VERIFY_PER_IP_PER_MINUTE: intFrom('LIMIT_VERIFY_PER_IP_PER_MINUTE', DEFAULT_AUTH_LIMITS.verifyPerIpPerMinute, 1, 1_000_000),
+  AUDIT_RETENTION_DAYS: intFrom('AUDIT_RETENTION_DAYS', DEFAULT_AUDIT_RETENTION_DAYS, 1, 36_500),
   SHUTDOWN_TIMEOUT_MS: intFrom('SHUTDOWN_TIMEOUT_MS', 10_000, 1000, 600_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent.' }).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'LOG_FORMAT must be json or pretty.' }).default('json'),

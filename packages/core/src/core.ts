@@ -38,7 +38,7 @@ export interface CoreOptions {
   usageFlushMs?: number;
   /** Who may sign up (default: anyone). */
   signup?: SignupPolicy;
-  /** Audit entries older than this are deleted by the sweep (default 400). */
+  /** Audit entries older than this are deleted by the sweep (default DEFAULT_AUDIT_RETENTION_DAYS). */
   auditRetentionDays?: number;
   /** Waits between delivery attempts of a mail (default: 2 s … 5 min, about 9 minutes in all). */
   mailBackoffMs?: number[];
@@ -49,6 +49,8 @@ export interface CoreOptions {
 }
 
 const SWEEP_EVERY_MS = 10 * 60_000;
+/** How long audit entries are kept unless the server says otherwise (AUDIT_RETENTION_DAYS). */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 400;
 const HEALTH_TIMEOUT_MS = 2000;
 
 /** Every domain service, wired once; transports (REST, tRPC) only translate to and from these. */
@@ -117,7 +119,7 @@ export function createCore(opts: CoreOptions) {
   });
   const agents = createAgentsService({ store, clock, random, audit });
   const operator = createOperatorService({ store, clock, random, audit, publicUrl: opts.publicUrl, management, repo });
-  const sweep = createSweep({ store, clock, sharedLimiters, auditRetentionDays: opts.auditRetentionDays ?? 400 });
+  const sweep = createSweep({ store, clock, sharedLimiters, auditRetentionDays: opts.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS });
   const jobs = createScheduledJobs({ store, clock, instanceId, logger });
   jobs.every('sweep', SWEEP_EVERY_MS, sweep);
 

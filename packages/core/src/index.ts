@@ -1,4 +1,4 @@
-export { createCore, type Core, type CoreOptions } from './core.js';
+export { DEFAULT_AUDIT_RETENTION_DAYS, createCore, type Core, type CoreOptions } from './core.js';
 export { AppError, ERROR_CODES, REASON_PHRASES, isAppError, toAppError, type ErrorCode, type RateLimitState, type TrpcCode } from './errors.js';
 export { DEFAULT_AUTH_LIMITS, MAGIC_LINK_TTL_MS, SESSION_TTL_MS, type AuthLimits } from './auth/auth-limits.js';
 export { createOutboxMailer, createSmtpMailer, type MailMessage, type Mailer } from './mail/mailer.js';
