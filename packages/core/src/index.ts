@@ -8,7 +8,7 @@ export type { KeyAuthentication } from './api-keys/api-key-verification.service.
 export { FRESH_MS } from './cluster/key-invalidation.js';
 export { FixedWindowLimiter, type RateLimiter, type RateLimitDecision } from './shared/rate-limiter.js';
 export { LAST_USE_STATEMENT_MS } from './shared/last-use.js';
-export { type CoreObserver, type KeyOutcome, silentObserver } from './shared/observer.js';
+export { type CoreObserver, KEY_OUTCOMES, type KeyOutcome, silentObserver } from './shared/observer.js';
 export type { ApiKeyPrincipal, Principal, SessionPrincipal } from './shared/principal.js';
 export { type Clock, type Logger, type RandomSource, type RequestMeta, constantTimeEqual, cryptoRandom, isCrossSite, sha256Hex, silentLogger, systemClock } from './shared/runtime.js';
 export { afterCommit, type Store, type StoreDeps, type Trx } from './store/store.js';

@@ -1,7 +1,5 @@
-import type { CoreObserver, KeyOutcome } from '@pc/core';
+import { type CoreObserver, KEY_OUTCOMES, type KeyOutcome } from '@pc/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-const KEY_OUTCOMES: KeyOutcome[] = ['ok', 'malformed', 'unknown', 'revoked', 'expired', 'ip_not_allowed', 'rate_limited'];
 
 export interface MetricsSources {
   cacheSizes(): { positive: number; negative: number };

@@ -1,5 +1,6 @@
 /** How a key check ended: each refusal the contract names, told apart for metrics. */
-export type KeyOutcome = 'ok' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'ip_not_allowed' | 'rate_limited';
+export const KEY_OUTCOMES = ['ok', 'malformed', 'unknown', 'revoked', 'expired', 'ip_not_allowed', 'rate_limited'] as const;
+export type KeyOutcome = (typeof KEY_OUTCOMES)[number];
 
 /**
  * What the core tells about its own work, for metrics: outcomes, counts and durations, never an
