@@ -14,6 +14,9 @@ export const emailSchema = z
   .refine(noControl, 'E-mail must not contain control characters.')
   .pipe(z.string().max(254, 'E-mail must be at most 254 characters.').pipe(z.email('Enter a valid e-mail address.')));
 
+/** The domain of an e-mail address: what follows its last `@`. */
+export const emailDomain = (email: string): string => email.slice(email.lastIndexOf('@') + 1);
+
 export const RESERVED_WORKSPACE_NAMES = [
   'admin', 'administrator', 'api', 'app', 'auth', 'dashboard', 'docs', 'help', 'internal', 'login', 'logout',
   'mail', 'private-connect', 'privateconnect', 'root', 'settings', 'signin', 'signup', 'status', 'support',

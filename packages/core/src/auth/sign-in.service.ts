@@ -1,4 +1,4 @@
-import type { SignupPolicy, VerifyResult } from '@pc/contract';
+import { type SignupPolicy, type VerifyResult, emailDomain } from '@pc/contract';
 import { uniqueViolation } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
@@ -56,8 +56,7 @@ export function createSignInService(deps: SignInDeps) {
   /** Whoever may sign up: the same answer for every e-mail (closed), or for every e-mail of a domain. */
   function assertMaySignUp(email: string): void {
     if (!deps.signup.open) throw new AppError('signup_closed');
-    const domain = email.slice(email.lastIndexOf('@') + 1);
-    if (deps.signup.emailDomains.length > 0 && !deps.signup.emailDomains.includes(domain)) throw new AppError('email_domain_not_allowed');
+    if (deps.signup.emailDomains.length > 0 && !deps.signup.emailDomains.includes(emailDomain(email))) throw new AppError('email_domain_not_allowed');
   }
 
   /**

@@ -1,3 +1,4 @@
+import { emailDomain } from '@pc/contract';
 import { type CoreObserver, silentObserver } from '../shared/observer.js';
 import type { Logger } from '../shared/runtime.js';
 import type { MailMessage, Mailer } from './mailer.js';
@@ -12,10 +13,9 @@ interface Waiting {
   timer: NodeJS.Timeout;
 }
 
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
 
 /** An SMTP error can quote the recipient (`550 <alice@example.com> rejected`); logs carry its domain only. */
-const scrub = (text: string, address: string) => text.split(address).join(`…@${domainOf(address)}`);
+const scrub = (text: string, address: string) => text.split(address).join(`…@${emailDomain(address)}`);
 
 /**
  * Sends mail and keeps at it: a failed delivery (relay down, refused) is tried again after each
@@ -50,7 +50,7 @@ export class MailDelivery {
   }
 
   private async attempt(message: MailMessage, requestId: string | null, attempt: number, last = false): Promise<void> {
-    const fields = { requestId: requestId ?? '', recipientDomain: domainOf(message.to), attempt };
+    const fields = { requestId: requestId ?? '', recipientDomain: emailDomain(message.to), attempt };
     try {
       await this.mailer.send(message);
       this.observer.mail('sent');
