@@ -134,7 +134,7 @@ async function ensureLargeDb() {
   log(`seeding ${LARGE_KEYS.toLocaleString('en')} keys (once; kept in ${LARGE_DIR})`);
   const seed = randomSeed(6);
   const seconds = seedKeys(join(tmp, 'pc.db'), LARGE_KEYS, seed);
-  // The seed lets later runs present the seeded keys themselves (scenario 3b).
+  // The random seed lets later runs present the seeded keys themselves (scenario 3b).
   const info = { keys: LARGE_KEYS, seed, seedSeconds: Math.round(seconds * 10) / 10, at: new Date().toISOString() };
   writeFileSync(join(tmp, 'seeded.json'), JSON.stringify(info, null, 2));
   rmSync(LARGE_DIR, { recursive: true, force: true });
