@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { type AuthLimits, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_AUTH_LIMITS } from '@pc/core';
+import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS } from '@pc/contract';
 import { isPostgresUrl } from '@pc/db';
 import type { LogLevel } from './logger.js';
 import { z } from 'zod';
@@ -68,6 +69,8 @@ const schema = z.object({
   LIMIT_MAILS_PER_EMAIL_PER_15_MINUTES: intFrom('LIMIT_MAILS_PER_EMAIL_PER_15_MINUTES', DEFAULT_AUTH_LIMITS.perEmailPer15Minutes, 1, 1_000_000),
   LIMIT_VERIFY_PER_IP_PER_MINUTE: intFrom('LIMIT_VERIFY_PER_IP_PER_MINUTE', DEFAULT_AUTH_LIMITS.verifyPerIpPerMinute, 1, 1_000_000),
   AUDIT_RETENTION_DAYS: intFrom('AUDIT_RETENTION_DAYS', DEFAULT_AUDIT_RETENTION_DAYS, 1, 36_500),
+  AGENT_OFFLINE_AFTER_SECONDS: intFrom('AGENT_OFFLINE_AFTER_SECONDS', DEFAULT_AGENT_OFFLINE_AFTER_SECONDS, 1, 86_400),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false'], { error: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false.' }).default('false'),
   SHUTDOWN_TIMEOUT_MS: intFrom('SHUTDOWN_TIMEOUT_MS', 10_000, 1000, 600_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent.' }).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'LOG_FORMAT must be json or pretty.' }).default('json'),
@@ -96,6 +99,10 @@ export interface Config {
   signup: { open: boolean; emailDomains: string[] };
   authLimits: AuthLimits;
   auditRetentionDays: number;
+  /** An agent is online while its last heartbeat is younger than this. */
+  agentOfflineAfterSeconds: number;
+  /** Webhooks may go to loopback and private addresses, and over plain http (tests, trusted internal setups). */
+  webhookAllowPrivateTargets: boolean;
   shutdownTimeoutMs: number;
   log: { level: LogLevel; format: 'json' | 'pretty'; access: boolean };
   /** Bearer token for GET /metrics; null: /metrics is off (404). */
@@ -138,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultWebDist: string): Conf
       verifyPerIpPerMinute: e.LIMIT_VERIFY_PER_IP_PER_MINUTE,
     },
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    agentOfflineAfterSeconds: e.AGENT_OFFLINE_AFTER_SECONDS,
+    webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT, access: e.ACCESS_LOG === 'on' },
     metricsToken: e.METRICS_TOKEN && e.METRICS_TOKEN !== '' ? e.METRICS_TOKEN : null,

@@ -4,6 +4,7 @@ import { apiKeysRouter } from './routers/api-keys.js';
 import { auditLogsRouter } from './routers/audit-logs.js';
 import { authRouter } from './routers/auth.js';
 import { configQuery } from './routers/config.js';
+import { webhooksRouter } from './routers/webhooks.js';
 import { router } from './trpc.js';
 
 export const appRouter = router({
@@ -12,6 +13,7 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   agents: agentsRouter,
   auditLogs: auditLogsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

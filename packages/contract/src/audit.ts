@@ -16,6 +16,11 @@ export const AUDIT_ACTIONS = [
   'api_key.rate_limited',
   'agent.created',
   'agent.deleted',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.disabled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

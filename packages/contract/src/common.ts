@@ -4,7 +4,7 @@ import { parseCidr } from './cidr.js';
 // Header-bound values (mail headers, log lines) must never carry CR, LF or other control characters.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-const noControl = (s: string) => !CONTROL.test(s);
+export const noControl = (s: string) => !CONTROL.test(s);
 
 export const emailSchema = z
   .string({ error: 'E-mail is required.' })
@@ -79,6 +79,9 @@ export const nullableTimestamp = isoTimestamp.nullable();
 
 /** A calendar instant given by a client; must carry a zone (Z or ±hh:mm). */
 export const isoDateTimeInput = z.iso.datetime({ offset: true, error: 'Must be an ISO 8601 date-time, e.g. 2026-12-31T00:00:00.000Z.' });
+
+/** An opaque position in a list (`nextCursor`, or the `cursor` of a `Link: rel="next"` URL). */
+export const pageCursorSchema = z.string().max(200, 'The cursor is malformed.');
 
 export const successSchema = z.object({ success: z.literal(true) });
 

@@ -1,10 +1,13 @@
 import type { PublicConfig, SignupPolicy } from '@pc/contract';
 import { sql } from 'kysely';
-import { createAgentsService } from './agents/agents.service.js';
+import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS } from '@pc/contract';
+import { PRESENCE_CHECK_MS, createAgentPresence } from './agents/agent-presence.js';
+import { type Heartbeat, createAgentsService } from './agents/agents.service.js';
 import { createApiKeyManagement, type KeyUse } from './api-keys/api-key-management.service.js';
 import { createApiKeyVerification } from './api-keys/api-key-verification.service.js';
 import { createApiKeysRepository } from './api-keys/api-keys.repository.js';
 import { KeyCache } from './api-keys/key-cache.js';
+import { EXPIRY_NOTICE_CHECK_MS, createKeyExpiryNotices } from './api-keys/key-expiry-notices.js';
 import { createAuditService } from './audit/audit.service.js';
 import { type AuthLimits, DEFAULT_AUTH_LIMITS } from './auth/auth-limits.js';
 import { createSessionsService } from './auth/sessions.service.js';
@@ -22,6 +25,10 @@ import { type Clock, type Logger, type RandomSource, cryptoRandom, newId, silent
 import { type CoreObserver, silentObserver } from './shared/observer.js';
 import { UsageBuffer } from './shared/usage-buffer.js';
 import { type StoreDeps, createStore } from './store/store.js';
+import { createWebhookDelivery } from './webhooks/webhook-delivery.js';
+import { createWebhookOutbox } from './webhooks/webhook-outbox.js';
+import { type ResolveHost, systemResolveHost } from './webhooks/webhook-targets.js';
+import { createWebhooksService } from './webhooks/webhooks.service.js';
 
 export interface CoreOptions {
   /** The database: `createDb(url)` from @pc/db gives what this needs. */
@@ -46,6 +53,14 @@ export interface CoreOptions {
   besideServer?: boolean;
   /** Told about key checks, the cache, flushes, mail and sign-ins (metrics). */
   observer?: CoreObserver;
+  /** An agent is online while its last heartbeat is younger than this (default 90). */
+  agentOfflineAfterSeconds?: number;
+  webhooks?: {
+    /** WEBHOOK_ALLOW_PRIVATE_TARGETS: deliveries may go to loopback and private addresses, and over http. */
+    allowPrivateTargets?: boolean;
+    /** How host names are resolved before a delivery (default: the system resolver). */
+    resolveHost?: ResolveHost;
+  };
 }
 
 const SWEEP_EVERY_MS = 10 * 60_000;
@@ -102,9 +117,13 @@ export function createCore(opts: CoreOptions) {
     observer,
   });
   const sessions = createSessionsService({ store, clock, audit, observer });
+  const targets = { allowPrivate: opts.webhooks?.allowPrivateTargets ?? false, resolve: opts.webhooks?.resolveHost ?? systemResolveHost };
+  const delivery = createWebhookDelivery({ store, clock, random, instanceId, logger, audit, mail, observer, targets, publicUrl: opts.publicUrl });
+  const outbox = createWebhookOutbox({ clock, random, wake: () => delivery.wake() });
+  const webhooks = createWebhooksService({ store, clock, random, audit, outbox, targets });
   const repo = createApiKeysRepository(store);
   const usage = new UsageBuffer<KeyUse>();
-  const management = createApiKeyManagement({ store, repo, invalidation, usage, clock, random, audit });
+  const management = createApiKeyManagement({ store, repo, invalidation, usage, clock, random, audit, outbox });
   const verification = createApiKeyVerification({
     store,
     repo,
@@ -117,11 +136,23 @@ export function createCore(opts: CoreOptions) {
     observer,
     rateLimitPerMinute: opts.rateLimitPerMinute,
   });
-  const agents = createAgentsService({ store, clock, random, audit });
+  const agentDeps = {
+    store,
+    clock,
+    random,
+    audit,
+    outbox,
+    heartbeats: new UsageBuffer<Heartbeat>(),
+    offlineAfterMs: (opts.agentOfflineAfterSeconds ?? DEFAULT_AGENT_OFFLINE_AFTER_SECONDS) * 1000,
+  };
+  const agents = createAgentsService(agentDeps);
+  const presence = createAgentPresence({ ...agentDeps, observer });
   const operator = createOperatorService({ store, clock, random, audit, publicUrl: opts.publicUrl, management, repo });
   const sweep = createSweep({ store, clock, sharedLimiters, auditRetentionDays: opts.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS });
   const jobs = createScheduledJobs({ store, clock, instanceId, logger });
   jobs.every('sweep', SWEEP_EVERY_MS, sweep);
+  jobs.every('agent-presence', PRESENCE_CHECK_MS, presence.reportOffline);
+  jobs.every('key-expiry-notices', EXPIRY_NOTICE_CHECK_MS, createKeyExpiryNotices({ store, clock, outbox }));
 
   let flushTimer: NodeJS.Timeout | undefined;
   let connected: Promise<void> | undefined;
@@ -133,6 +164,7 @@ export function createCore(opts: CoreOptions) {
       try {
         await verification.flushUsage();
         await sessions.flushUsage();
+        await presence.flushHeartbeats();
       } catch (err) {
         logger.error('could not write coalesced usage; will retry', { error: String(err) });
       }
@@ -145,7 +177,8 @@ export function createCore(opts: CoreOptions) {
   return {
     auth: { ...signIn, ...sessions, sweepExpired: sweep },
     apiKeys: { ...management, ...verification },
-    agents,
+    agents: { ...agents, heartbeat: presence.heartbeat },
+    webhooks: { ...webhooks, deliverDue: delivery.deliverDue },
     audit,
     operator,
     queue,
@@ -193,10 +226,12 @@ export function createCore(opts: CoreOptions) {
       flushTimer = setInterval(() => void flush(), opts.usageFlushMs ?? 1000);
       flushTimer.unref();
       jobs.start();
+      await delivery.start();
     },
     /** Stops timers, finishes queued mail, writes what is still in memory, leaves the other instances. */
     async stop(): Promise<void> {
       if (flushTimer) clearInterval(flushTimer);
+      await delivery.stop();
       await jobs.stop();
       await queue.idle();
       await mail.drain();

@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   api_key_name_taken: { status: 409, trpc: 'CONFLICT', message: 'An active API key with this name already exists.' },
   api_key_revoked: { status: 409, trpc: 'CONFLICT', message: 'This API key has been revoked.' },
   api_key_already_rolled: { status: 409, trpc: 'CONFLICT', message: 'This API key has already been rolled.' },
+  webhook_limit_reached: { status: 409, trpc: 'CONFLICT', message: 'This workspace has as many webhooks as it may have; delete one first.' },
+  webhook_disabled: { status: 409, trpc: 'CONFLICT', message: 'This webhook is disabled; enable it first.' },
   payload_too_large: { status: 413, trpc: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than 64 KiB.' },
   unsupported_media_type: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body must be application/json.' },
   rate_limited: { status: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Too many requests. Retry later.' },

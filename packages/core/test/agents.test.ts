@@ -22,10 +22,10 @@ describe('agents', () => {
     const b = await create(alice.principal, 'build-2', 'rack 3');
     await create(bob.principal, 'bobs-agent');
 
-    expect(a).toEqual({ id: expect.stringMatching(/^agt_[0-9A-Za-z]{16,}$/), name: 'build-1', label: null, createdAt: '2026-03-02T10:00:00.000Z', lastSeenAt: null });
+    expect(a).toEqual({ id: expect.stringMatching(/^agt_[0-9A-Za-z]{16,}$/), name: 'build-1', label: null, createdAt: '2026-03-02T10:00:00.000Z', lastSeenAt: null, lastSeenIp: null, version: null, status: 'offline' });
     expect(b.label).toBe('rack 3');
-    expect(await h.core.agents.list(alice.workspaceId)).toEqual([b, a]);
-    expect((await h.core.agents.list(bob.workspaceId)).map((x) => x.name)).toEqual(['bobs-agent']);
+    expect((await h.core.agents.list(alice.workspaceId)).data).toEqual([b, a]);
+    expect((await h.core.agents.list(bob.workspaceId)).data.map((x) => x.name)).toEqual(['bobs-agent']);
   });
 
   it('gets and deletes by id within the workspace', async () => {
@@ -48,7 +48,7 @@ describe('agents', () => {
     const key = await h.core.apiKeys.create(alice.principal, { name: 'connector' }, meta());
     const { principal } = await h.core.apiKeys.authenticate(key.key, meta());
     const a = await create(principal, 'from-key');
-    expect((await h.core.agents.list(alice.workspaceId)).map((x) => x.id)).toEqual([a.id]);
+    expect((await h.core.agents.list(alice.workspaceId)).data.map((x) => x.id)).toEqual([a.id]);
     await expectAppError(h.core.agents.remove({ ...principal, workspaceId: bob.workspaceId }, a.id, meta()), 'not_found');
     const log = await h.core.audit.list(alice.workspaceId, { limit: 1, action: 'agent.created' });
     expect(log.data[0]).toMatchObject({ actor: { type: 'api_key', id: key.id }, target: { type: 'agent', id: a.id }, metadata: { name: 'from-key' } });

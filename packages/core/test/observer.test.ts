@@ -16,6 +16,7 @@ function recording() {
     usageFlushed: (what, rows) => flushes.push({ what, rows }),
     mail() {},
     signedIn: (isNew) => signIns.push(isNew),
+    webhookAttempted() {},
   };
   return { observer, outcomes, lookups, flushes, signIns };
 }

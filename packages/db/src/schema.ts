@@ -74,6 +74,10 @@ export interface ApiKeysTable {
    * index over keys not revoked, not rolled and not released.
    */
   name_released_at: Timestamp | null;
+  /** When `api_key.expiring` was emitted (once, a week before `expires_at`). */
+  expiring_noticed_at: Timestamp | null;
+  /** When `api_key.expired` was emitted (once, when `expires_at` passed). */
+  expired_noticed_at: Timestamp | null;
 }
 
 export interface AgentsTable {
@@ -83,6 +87,10 @@ export interface AgentsTable {
   label: string | null;
   created_at: Timestamp;
   last_seen_at: Timestamp | null;
+  last_seen_ip: string | null;
+  version: string | null;
+  /** 1 from the `agent.online` event until the `agent.offline` one. */
+  reported_online: number;
 }
 
 export interface AuditLogsTable {
@@ -135,6 +143,53 @@ export interface ScheduledJobsTable {
   claimed_by: string | null;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types, or ["*"]. */
+  events: string;
+  /** 0 or 1. */
+  enabled: number;
+  disabled_reason: 'manual' | 'gone' | 'failing' | null;
+  /** Standard Webhooks secret (whsec_…): the sender must sign with it, so it cannot be stored hashed. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Timestamp | null;
+  failing_since: Timestamp | null;
+  created_by_user_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The outbox: one row per event, written in the transaction of the change it reports. */
+export interface WebhookEventsTable {
+  id: string;
+  workspace_id: string;
+  type: string;
+  /** The JSON body every delivery of the event sends (and signs): `{type, timestamp, data}`. */
+  payload: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempt: number;
+  next_attempt_at: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  response_status: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  /** A claim by one instance's worker while it attempts the delivery; a crashed claimer's lapses. */
+  locked_until: Timestamp | null;
+  locked_by: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   workspaces: WorkspacesTable;
@@ -150,4 +205,7 @@ export interface Database {
   cluster_instances: ClusterInstancesTable;
   rate_limit_windows: RateLimitWindowsTable;
   scheduled_jobs: ScheduledJobsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

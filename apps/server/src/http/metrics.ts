@@ -37,7 +37,9 @@ export function createMetrics() {
   const flushRows = new Counter({ name: 'pc_usage_flush_rows_total', help: 'Rows of last use written, by table.', labelNames: ['table'], registers: [registry] });
   const mail = new Counter({ name: 'pc_mail_total', help: 'Mail delivery attempts that succeeded (sent) or failed, and messages given up.', labelNames: ['event'], registers: [registry] });
   const signIns = new Counter({ name: 'pc_sign_ins_total', help: 'Sign-ins by magic link, by whether the account was new.', labelNames: ['account'], registers: [registry] });
+  const webhooks = new Counter({ name: 'pc_webhook_attempts_total', help: 'Webhook delivery attempts, by whether the receiver answered 2xx.', labelNames: ['outcome'], registers: [registry] });
   for (const e of ['sent', 'failed', 'given_up']) mail.labels(e);
+  for (const o of ['succeeded', 'failed']) webhooks.labels(o);
   for (const a of ['new', 'existing']) signIns.labels(a);
 
   const observer: CoreObserver = {
@@ -49,6 +51,7 @@ export function createMetrics() {
     },
     mail: (event) => mail.labels(event).inc(),
     signedIn: (isNew) => signIns.labels(isNew ? 'new' : 'existing').inc(),
+    webhookAttempted: (outcome) => webhooks.labels(outcome).inc(),
   };
 
   return {

@@ -7,6 +7,7 @@ import { type OperatorPrincipal, type SessionPrincipal, actorOf } from '../share
 import { type Clock, type RandomSource, type RequestMeta, iso, newId } from '../shared/runtime.js';
 import type { UsageBuffer } from '../shared/usage-buffer.js';
 import type { Store, Trx } from '../store/store.js';
+import type { WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import type { ApiKeysRepository, KeyRow } from './api-keys.repository.js';
 import { generateApiKey } from './key-format.js';
 
@@ -26,6 +27,8 @@ export interface ApiKeyManagementDeps {
   clock: Clock;
   random: RandomSource;
   audit: AuditService;
+  /** Webhook events, written with the change they report. */
+  outbox: WebhookOutbox;
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -35,10 +38,12 @@ const isActive = (r: Pick<KeyRow, 'revoked_at' | 'expires_at'>, nowIso: string) 
 
 /** Creating, listing, restricting, rolling and revoking keys: the session-only side of API keys. */
 export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
-  const { store, repo, invalidation, usage, clock, random, audit } = deps;
+  const { store, repo, invalidation, usage, clock, random, audit, outbox } = deps;
 
   function toDetail(r: KeyRow): ApiKeyDetail {
-    const pending = usage.peek(r.id);
+    const held = usage.peek(r.id);
+    // Another instance may have written a newer use than the one this instance still holds.
+    const pending = held && (r.last_used_at === null || held.at > Date.parse(r.last_used_at)) ? held : undefined;
     return {
       id: r.id,
       name: r.name,
@@ -119,6 +124,7 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
     return store.transaction(async (trx) => {
       const created = await insertKey(trx, p, newId(random, 'key'), input.name, '[]', expiresAt, iso(now));
       await audit.record(trx, audited(p, 'api_key.created', created.id, meta, { name: created.name, prefix: created.prefix, expiresAt }));
+      await outbox.emit(trx, p.workspaceId, 'api_key.created', { id: created.id, name: created.name, prefix: created.prefix, createdAt: created.createdAt, expiresAt });
       return created;
     });
   }
@@ -155,6 +161,7 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
       await repo.update(trx, id, { allowed_ip_ranges: stored });
       await audit.record(trx, audited(p, 'api_key.ip_restrictions_updated', id, meta, { before: JSON.parse(row.allowed_ip_ranges) as string[], after: ranges }));
       await invalidation.keysChanged(trx, [row.key_hash]);
+      await outbox.emit(trx, p.workspaceId, 'api_key.ip_restrictions_updated', { id, name: row.name, prefix: row.prefix, allowedIpRanges: ranges });
       return toDetail({ ...row, allowed_ip_ranges: stored });
     });
   }
@@ -164,9 +171,11 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
     await store.transaction(async (trx) => {
       const row = await lockedKey(trx, p, id);
       if (row.revoked_at !== null) return;
-      await repo.update(trx, id, { revoked_at: iso(clock.now()) });
+      const revokedAt = iso(clock.now());
+      await repo.update(trx, id, { revoked_at: revokedAt });
       await audit.record(trx, audited(p, 'api_key.revoked', id, meta, { name: row.name, prefix: row.prefix }));
       await invalidation.keysChanged(trx, [row.key_hash]);
+      await outbox.emit(trx, p.workspaceId, 'api_key.revoked', { id, name: row.name, prefix: row.prefix, revokedAt });
     });
   }
 
@@ -180,18 +189,14 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
       if (row.rolled_to_id !== null) throw new AppError('api_key_already_rolled');
       if (row.expires_at !== null && row.expires_at <= nowIso) throw new AppError('api_key_revoked', 'This API key has expired; create a new one.');
       const graceEnd = iso(new Date(now.getTime() + graceSeconds * 1000));
+      const oldExpiresAt = graceSeconds === 0 ? nowIso : row.expires_at !== null && row.expires_at < graceEnd ? row.expires_at : graceEnd;
       const successorId = newId(random, 'key');
       // The old key gives its name up first, so the new one can take it under the unique index.
-      await repo.update(
-        trx,
-        id,
-        graceSeconds === 0
-          ? { rolled_to_id: successorId, revoked_at: nowIso }
-          : { rolled_to_id: successorId, expires_at: row.expires_at !== null && row.expires_at < graceEnd ? row.expires_at : graceEnd },
-      );
+      await repo.update(trx, id, graceSeconds === 0 ? { rolled_to_id: successorId, revoked_at: nowIso } : { rolled_to_id: successorId, expires_at: oldExpiresAt });
       const created = await insertKey(trx, p, successorId, row.name, row.allowed_ip_ranges, null, nowIso);
       await audit.record(trx, audited(p, 'api_key.rolled', id, meta, { newKeyId: created.id, gracePeriodSeconds: graceSeconds }));
       await invalidation.keysChanged(trx, [row.key_hash]);
+      await outbox.emit(trx, p.workspaceId, 'api_key.rolled', { id, name: row.name, prefix: row.prefix, newKeyId: created.id, gracePeriodSeconds: graceSeconds, oldKeyWorksUntil: oldExpiresAt });
       return created;
     });
   }

@@ -61,7 +61,7 @@ export function createApiKeysRepository(store: Store) {
     },
 
     /** May throw the unique violation `api_keys(workspace_id, name)`: an active key holds the name. */
-    async insert(trx: Trx, row: Omit<ApiKeysTable, 'last_used_at' | 'last_used_ip' | 'revoked_at' | 'rolled_to_id' | 'expiry_recorded_at' | 'name_released_at'>): Promise<void> {
+    async insert(trx: Trx, row: Omit<ApiKeysTable, 'last_used_at' | 'last_used_ip' | 'revoked_at' | 'rolled_to_id' | 'expiry_recorded_at' | 'name_released_at' | 'expiring_noticed_at' | 'expired_noticed_at'>): Promise<void> {
       await trx
         .insertInto('api_keys')
         .values({ ...row, last_used_at: null, last_used_ip: null, revoked_at: null, rolled_to_id: null, expiry_recorded_at: null, name_released_at: null })

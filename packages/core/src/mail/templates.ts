@@ -26,3 +26,23 @@ export function verifyMail(to: string, workspaceName: string, link: string, minu
     minutes,
   );
 }
+
+/** A notice for the workspace's owner: what happened and where to look; no secret and no sign-in in it. */
+function notice(to: string, subject: string, paragraphs: string[], button: string, link: string): MailMessage {
+  const text = `${paragraphs.join('\n\n')}\n\n${link}\n`;
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
+${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}
+<p><a href="${escapeHtml(link)}" style="display:inline-block;padding:10px 16px;background:#2f5bea;color:#fff;border-radius:6px;text-decoration:none">${escapeHtml(button)}</a></p>
+</body></html>`;
+  return { to, subject, text, html, link };
+}
+
+export function webhookDisabledMail(to: string, workspaceName: string, url: string, why: string, link: string): MailMessage {
+  return notice(
+    to,
+    'A Private Connect webhook was disabled',
+    [`The webhook ${url} of the workspace "${workspaceName}" was disabled: ${why}`, 'No more events are sent to it. Fix the receiver, then enable the webhook again; its delivery log shows each attempt.'],
+    'Open webhooks',
+    link,
+  );
+}

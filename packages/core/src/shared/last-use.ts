@@ -3,14 +3,27 @@ import { sql } from 'kysely';
 import type { CoreObserver } from './observer.js';
 import type { UsageBuffer } from './usage-buffer.js';
 
-type LastUseTable = 'api_keys' | 'sessions';
+type LastUseTable = 'api_keys' | 'sessions' | 'agents';
 
 export interface LastUse {
   /** ISO timestamp. */
   at: string;
-  /** Keys only: the client IP of that use. */
+  /** Keys and agents: the client IP of that use. */
   ip?: string;
+  /** Agents: the version the heartbeat reported (null keeps the one stored). */
+  version?: string | null;
 }
+
+/** What each table's flush sets: the time column, and the values that go with it. */
+const COLUMNS = {
+  api_keys: { at: 'last_used_at', set: sql`last_used_at = v.column2, last_used_ip = v.column3`, row: (id: string, r: LastUse) => sql`(${id}, ${r.at}, ${r.ip ?? null})` },
+  sessions: { at: 'last_used_at', set: sql`last_used_at = v.column2`, row: (id: string, r: LastUse) => sql`(${id}, ${r.at})` },
+  agents: {
+    at: 'last_seen_at',
+    set: sql`last_seen_at = v.column2, last_seen_ip = v.column3, version = coalesce(v.column4, agents.version)`,
+    row: (id: string, r: LastUse) => sql`(${id}, ${r.at}, ${r.ip ?? null}, ${r.version ?? null})`,
+  },
+} as const;
 
 /**
  * How long one statement may take on SQLite, where it blocks the single connection and (with
@@ -48,9 +61,8 @@ const yieldToRequests = () => new Promise<void>((r) => setImmediate(r));
  * recorded by another.
  */
 function createLastUseWriter<V>(db: Db, dialect: Dialect, table: LastUseTable, toRow: (value: V) => LastUse) {
-  const withIp = table === 'api_keys';
-  const lastUsedAt = sql.ref(`${table}.last_used_at`);
-  const set = withIp ? sql`last_used_at = v.column2, last_used_ip = v.column3` : sql`last_used_at = v.column2`;
+  const { at, set, row } = COLUMNS[table];
+  const lastUsedAt = sql.ref(`${table}.${at}`);
   let rowsPerStatement = dialect === 'postgres' ? POSTGRES_ROWS : 128;
 
   /** Writes `batch`; what a failed statement did not write is returned with the error, for the next flush. */
@@ -58,10 +70,7 @@ function createLastUseWriter<V>(db: Db, dialect: Dialect, table: LastUseTable, t
     const entries = [...batch];
     for (let i = 0; i < entries.length; ) {
       const chunk = entries.slice(i, i + rowsPerStatement);
-      const rows = chunk.map(([id, v]) => {
-        const r = toRow(v);
-        return withIp ? sql`(${id}, ${r.at}, ${r.ip ?? null})` : sql`(${id}, ${r.at})`;
-      });
+      const rows = chunk.map(([id, v]) => row(id, toRow(v)));
       for (let n = paddedRows(rows.length) - rows.length; n > 0; n--) rows.push(rows[rows.length - 1]!);
       const values = sql.join(rows);
       const started = performance.now();

@@ -11,9 +11,11 @@ export interface CoreObserver {
   keyChecked(outcome: KeyOutcome): void;
   /** A key check found its key (or its absence) in the cache, or had to read the store. */
   keyCacheLookup(hit: boolean): void;
-  usageFlushed(what: 'api_keys' | 'sessions', rows: number, ms: number): void;
+  usageFlushed(what: 'api_keys' | 'sessions' | 'agents', rows: number, ms: number): void;
   mail(event: 'sent' | 'failed' | 'given_up'): void;
   signedIn(isNewUser: boolean): void;
+  /** A webhook delivery attempt: answered 2xx, or not (any other status, a timeout, a refused target). */
+  webhookAttempted(outcome: 'succeeded' | 'failed'): void;
 }
 
 export const silentObserver: CoreObserver = {
@@ -22,4 +24,5 @@ export const silentObserver: CoreObserver = {
   usageFlushed() {},
   mail() {},
   signedIn() {},
+  webhookAttempted() {},
 };

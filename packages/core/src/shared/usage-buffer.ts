@@ -13,6 +13,10 @@ export class UsageBuffer<V> {
     return this.pending.get(id);
   }
 
+  entries(): IterableIterator<[string, V]> {
+    return this.pending.entries();
+  }
+
   take(): Map<string, V> {
     const batch = this.pending;
     this.pending = new Map();

@@ -12,16 +12,18 @@ import { authHandlers } from './auth.js';
 import type { Handlers } from './handler.js';
 import { buildOpenApi } from './openapi.js';
 import { OPERATIONS } from './operations.js';
+import { webhookHandlers } from './webhooks.js';
 
 /** The /v1 router, one route per entry of OPERATIONS, in its order, with the guards its `auth` names. */
 export function v1Routes(core: Core, config: Config, guards: Guards): Router {
   // Built on first request: rendering every schema takes a noticeable share of start-up.
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
   const handlers: Handlers = {
-    ...agentHandlers(core),
+    ...agentHandlers(core, config.publicUrl),
     ...authHandlers(core, config),
     ...apiKeyHandlers(core),
     ...auditLogHandlers(core),
+    ...webhookHandlers(core),
     openApiDocument: (_req, res) => {
       res.json((openapi ??= buildOpenApi(config.publicUrl)));
     },

@@ -62,6 +62,7 @@ function responses(op: Operation): Json {
   }
   if (op.cookie === 'clear') okHeaders['Set-Cookie'] = { description: 'Clears the session cookie (`Max-Age=0`), unless `scope=others`', schema: { type: 'string' } };
   if (op.auth === 'keyOrSession') Object.assign(okHeaders, RATE_LIMIT_HEADERS);
+  if (op.paged) okHeaders.Link = { description: 'When there is more: `<URL of the next page>; rel="next"`', schema: { type: 'string' } };
   const out: Json = {
     [op.ok.status]: { description: op.ok.description, ...(Object.keys(okHeaders).length ? { headers: okHeaders } : {}), content: jsonOf(op.ok.name, op.ok.example) },
   };

@@ -1,7 +1,7 @@
 import * as c from '@pc/contract';
 import type { z } from 'zod';
 
-export type Method = 'get' | 'post' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** Who may call: nobody in particular, a signed-in browser (cookie), or an API key or a session. */
 export type Auth = 'public' | 'session' | 'keyOrSession';
 
@@ -17,16 +17,18 @@ export interface Operation {
   /** Relative to /v1, in Express's form (`/api-keys/:id`). */
   path: string;
   auth: Auth;
-  tag: 'Auth' | 'Sessions' | 'API keys' | 'Agents' | 'Audit log' | 'Meta';
+  tag: 'Auth' | 'Sessions' | 'API keys' | 'Agents' | 'Webhooks' | 'Audit log' | 'Meta';
   summary: string;
   description?: string;
   body?: { schema: z.ZodType; name: string; required?: boolean; example?: unknown };
   query?: Query;
-  ok: { status: 200 | 201; schema: z.ZodType; name: string; description: string; example?: unknown };
+  ok: { status: 200 | 201 | 202; schema: z.ZodType; name: string; description: string; example?: unknown };
   /** Statuses beyond 400 and 500 (every operation can answer those, and 503 when it reads the store). */
   errors: number[];
   /** `set`: signs in (Set-Cookie session=…); `clear`: signs out. */
   cookie?: 'set' | 'clear';
+  /** A page of a longer list: the next page's URL is in a `Link: <…>; rel="next"` header. */
+  paged?: true;
   /** Refuses a cross-site navigation (login CSRF through a GET). */
   noCrossSiteNavigation?: true;
 }
@@ -46,8 +48,18 @@ export const OPERATIONS = [
     auth: 'keyOrSession',
     tag: 'Agents',
     summary: "The workspace's agents, newest first",
+    description: 'At most `limit` agents (100 by default); when there are more, a `Link: <…>; rel="next"` header gives the URL of the next page.',
+    query: {
+      schema: c.listAgentsQuery,
+      describe: {
+        status: '`online` (a heartbeat younger than the offline threshold, 90 s by default) or `offline`',
+        limit: 'Agents per page (1–1000, default 100)',
+        cursor: 'From the `Link: rel="next"` URL of the previous page',
+      },
+    },
     ok: { status: 200, schema: c.agentList, name: 'AgentList', description: 'The agents' },
     errors: [401, 403, 429],
+    paged: true,
   },
   {
     id: 'createAgent',
@@ -61,6 +73,18 @@ export const OPERATIONS = [
     errors: [401, 403, 413, 415, 429],
   },
   { id: 'getAgent', method: 'get', path: '/agents/:id', auth: 'keyOrSession', tag: 'Agents', summary: 'One agent', ok: { status: 200, schema: c.agent, name: 'Agent', description: 'The agent' }, errors: [401, 403, 429, ...idPath.errors] },
+  {
+    id: 'heartbeatAgent',
+    method: 'post',
+    path: '/agents/:id/heartbeat',
+    auth: 'keyOrSession',
+    tag: 'Agents',
+    summary: 'An agent reports in: sets lastSeenAt and lastSeenIp',
+    description: 'Send one every 30 s; the agent is `online` until its last heartbeat is older than the offline threshold (90 s by default). Heartbeats are written in batches, not one by one.',
+    body: { schema: c.heartbeatInput, name: 'HeartbeatInput', required: false, example: { version: '1.4.2' } },
+    ok: { status: 200, schema: c.agent, name: 'Agent', description: 'The agent, online' },
+    errors: [401, 403, 413, 415, 429, ...idPath.errors],
+  },
   { id: 'deleteAgent', method: 'delete', path: '/agents/:id', auth: 'keyOrSession', tag: 'Agents', summary: 'Delete an agent', ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Deleted' }, errors: [401, 403, 429, ...idPath.errors] },
   {
     id: 'register',
@@ -204,6 +228,75 @@ export const OPERATIONS = [
     summary: 'Revoke an API key (irreversible, effective on the next request everywhere)',
     ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Revoked', example: { success: true } },
     errors: [401, 403, ...idPath.errors],
+  },
+  { id: 'listWebhooks', method: 'get', path: '/webhooks', auth: 'session', tag: 'Webhooks', summary: "The workspace's webhooks, newest first", ok: { status: 200, schema: c.webhookList, name: 'WebhookList', description: 'The webhooks (never their secrets)' }, errors: [401, 403] },
+  {
+    id: 'createWebhook',
+    method: 'post',
+    path: '/webhooks',
+    auth: 'session',
+    tag: 'Webhooks',
+    summary: 'Add a webhook (its secret is shown once)',
+    description: 'Deliveries are signed by the Standard Webhooks scheme (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The URL must be https and resolve to public addresses only, unless the server allows private targets.',
+    body: { schema: c.createWebhookInput, name: 'CreateWebhookInput', example: { url: 'https://hooks.example.com/private-connect', events: ['api_key.revoked', 'agent.offline'], description: 'on-call alerts' } },
+    ok: { status: 201, schema: c.webhookWithSecret, name: 'WebhookWithSecret', description: 'The webhook; `secret` is never shown again' },
+    errors: [401, 403, 409, 413, 415],
+  },
+  { id: 'getWebhook', method: 'get', path: '/webhooks/:id', auth: 'session', tag: 'Webhooks', summary: 'One webhook', ok: { status: 200, schema: c.webhook, name: 'Webhook', description: 'The webhook' }, errors: [401, 403, ...idPath.errors] },
+  {
+    id: 'updateWebhook',
+    method: 'patch',
+    path: '/webhooks/:id',
+    auth: 'session',
+    tag: 'Webhooks',
+    summary: 'Change url, events, description, or enable and disable',
+    description: 'Disabling fails the deliveries still pending; enabling clears the reason it was disabled.',
+    body: { schema: c.updateWebhookInput, name: 'UpdateWebhookInput', example: { enabled: true } },
+    ok: { status: 200, schema: c.webhook, name: 'Webhook', description: 'The webhook as it is now' },
+    errors: [401, 403, 413, 415, ...idPath.errors],
+  },
+  { id: 'deleteWebhook', method: 'delete', path: '/webhooks/:id', auth: 'session', tag: 'Webhooks', summary: 'Delete a webhook and its delivery log', ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Deleted' }, errors: [401, 403, ...idPath.errors] },
+  {
+    id: 'rotateWebhookSecret',
+    method: 'post',
+    path: '/webhooks/:id/rotate-secret',
+    auth: 'session',
+    tag: 'Webhooks',
+    summary: 'A new secret; the old one also signs for `overlapSeconds`',
+    body: { schema: c.rotateWebhookSecretInput, name: 'RotateWebhookSecretInput', required: false, example: { overlapSeconds: 86400 } },
+    ok: { status: 200, schema: c.webhookWithSecret, name: 'WebhookWithSecret', description: 'The webhook and its new secret (shown once)' },
+    errors: [401, 403, 413, 415, ...idPath.errors],
+  },
+  {
+    id: 'testWebhook',
+    method: 'post',
+    path: '/webhooks/:id/test',
+    auth: 'session',
+    tag: 'Webhooks',
+    summary: 'Send a webhook.test event to this webhook',
+    ok: { status: 202, schema: c.webhookDelivery, name: 'WebhookDelivery', description: 'The delivery, queued' },
+    errors: [401, 403, 409, ...idPath.errors],
+  },
+  {
+    id: 'listWebhookDeliveries',
+    method: 'get',
+    path: '/webhooks/:id/deliveries',
+    auth: 'session',
+    tag: 'Webhooks',
+    summary: 'Deliveries of a webhook, newest first',
+    query: { schema: c.webhookDeliveriesQuery, describe: { limit: 'Deliveries per page (1–100, default 50)', cursor: '`nextCursor` of the previous page' } },
+    ok: { status: 200, schema: c.webhookDeliveryPage, name: 'WebhookDeliveryPage', description: 'A page of deliveries' },
+    errors: [401, 403, ...idPath.errors],
+  },
+  {
+    id: 'redeliverWebhookDelivery',
+    method: 'post',
+    path: '/webhooks/:id/deliveries/:deliveryId/redeliver',
+    auth: 'session',
+    tag: 'Webhooks',
+    summary: 'Send a delivered or failed event again (same webhook-id)',
+    ok: { status: 202, schema: c.webhookDelivery, name: 'WebhookDelivery', description: 'The new delivery, queued' },
+    errors: [401, 403, 409, ...idPath.errors],
   },
   {
     id: 'listAuditLogs',
