@@ -1,4 +1,5 @@
 import { CliError } from './cli/open.js';
+import { agent } from './cli/agent.js';
 import { type CommandName, commands } from './cli/commands.js';
 import { doctor } from './cli/doctor.js';
 
@@ -20,7 +21,22 @@ const HELP = `Usage: private-connect <command> [arguments]
 
 It reads the same environment as the server (DATABASE_URL, PUBLIC_URL, SMTP_URL, …); run it in the
 directory the server runs in. Links are printed on stdout, everything else on stderr. Exit 0 when
-done, 1 on any failure.`;
+done, 1 on any failure.
+
+  agent --name <name> [--label <label>] [--interval <seconds>] [--verbose]
+                                     the reference agent, on any machine: registers <name> in the
+                                     key's workspace if it has none, then heartbeats every 30 s
+                                     (--interval) until SIGTERM or SIGINT (exit 0). Retries with
+                                     backoff and honours Retry-After; exits 1 if the key is refused
+                                     (401). Needs PRIVATE_CONNECT_URL and PRIVATE_CONNECT_API_KEY,
+                                     nothing else; logs each change of state on stderr.`;
+
+/** Aborts on the first SIGTERM or SIGINT; a second one kills as usual. */
+function stopSignal(): AbortSignal {
+  const stop = new AbortController();
+  for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => stop.abort(s));
+  return stop.signal;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
@@ -34,6 +50,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === 'doctor') return (await doctor(process.env, io)) ? 0 : 1;
+  if (name === 'agent') {
+    await agent(args, process.env, io, { signal: stopSignal() });
+    return 0;
+  }
   const command = commands[name as CommandName];
   if (!command) {
     io.err(`Unknown command "${name}".\n\n${HELP}`);

@@ -195,7 +195,7 @@ describe('private-connect, on its own', () => {
   it('--help lists every command; an unknown one exits 1; no database is never created by it', async () => {
     const help = await cli(['--help'], {});
     expect(help.code).toBe(0);
-    for (const c of ['sign-in-link', 'create-workspace', 'users', 'workspaces', 'keys', 'revoke-key', 'backup', 'doctor', 'openapi']) expect(help.stdout).toContain(c);
+    for (const c of ['sign-in-link', 'create-workspace', 'users', 'workspaces', 'keys', 'revoke-key', 'backup', 'doctor', 'openapi', 'agent']) expect(help.stdout).toContain(c);
     expect((await cli(['frobnicate'], {})).code).toBe(1);
     const dir = mkdtempSync(join(tmpdir(), 'pc-cli-'));
     dirs.push(dir);

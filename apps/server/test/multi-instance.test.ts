@@ -158,7 +158,7 @@ describe.runIf(onPostgres)('several instances on one PostgreSQL database', () =>
     stop = true;
     await Promise.all(writers);
     expect(acknowledged.length).toBeGreaterThan(10);
-    const stored = new Set(((await call(a, 'GET', '/v1/agents', { apiKey: key.key })).body as Array<{ id: string }>).map((x) => x.id));
+    const stored = new Set(((await call(a, 'GET', '/v1/agents?limit=1000', { apiKey: key.key })).body as Array<{ id: string }>).map((x) => x.id));
     expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ManualClock, type TestServer, call, createKey, manualClock, signUp, startTestServer } from './harness.js';
 import { expectError, expectFields, idOf } from './helpers.js';
 
-const AGENT_FIELDS = ['id', 'name', 'label', 'createdAt', 'lastSeenAt'];
+const AGENT_FIELDS = ['id', 'name', 'label', 'createdAt', 'lastSeenAt', 'lastSeenIp', 'version', 'status'];
 
 let server: TestServer;
 let clock: ManualClock;
@@ -23,7 +23,7 @@ describe('/v1/agents', () => {
       const created = await call(server, 'POST', '/v1/agents', { ...auth, body: { name: 'edge-1' } });
       expect(created.status).toBe(201);
       expectFields(created.body, AGENT_FIELDS);
-      expect(created.body).toEqual({ id: created.body.id, name: 'edge-1', label: null, createdAt: clock.now().toISOString(), lastSeenAt: null });
+      expect(created.body).toEqual({ id: created.body.id, name: 'edge-1', label: null, createdAt: clock.now().toISOString(), lastSeenAt: null, lastSeenIp: null, version: null, status: 'offline' });
       expect(created.body.id).toMatch(idOf('agt'));
 
       const one = await call(server, 'GET', `/v1/agents/${created.body.id}`, auth);

@@ -209,7 +209,7 @@ describe('stop: busy keep-alive clients do not hold the server open', () => {
 
       const again = await startInstance({ DATABASE_URL: database.url, SMTP_URL: sink.url });
       running.push(again);
-      const stored = new Set(((await call(again, 'GET', '/v1/agents', { cookie })).body as Array<{ id: string }>).map((a) => a.id));
+      const stored = new Set(((await call(again, 'GET', '/v1/agents?limit=1000', { cookie })).body as Array<{ id: string }>).map((a) => a.id));
       expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
       const detail = (await call(again, 'GET', `/v1/api-keys/${key.id}`, { cookie })).body as { lastUsedAt: string | null };
       // The use right before the stop (in memory until the shutdown flush) made it to the database.

@@ -115,7 +115,7 @@ describe('tRPC over HTTP', () => {
     expect(bad.data?.details?.map((d) => d.path)).toContain('allowedIpRanges.1');
 
     const agents = trpcClient({ apiKey: created.key });
-    expect(await agents.trpc.agents.list.query()).toEqual([]);
+    expect(await agents.trpc.agents.list.query()).toEqual({ data: [], nextCursor: null });
     expect(await trpc.apiKeys.revoke.mutate({ id: created.id })).toEqual({ success: true });
     await expectAppError(agents.trpc.agents.list.query(), 'invalid_api_key', 401);
     expect((await call(server, 'GET', '/v1/agents', { apiKey: created.key })).status).toBe(401);
@@ -137,8 +137,8 @@ describe('tRPC over HTTP', () => {
     expect(jar.lastHeaders!.get('x-ratelimit-limit')).toBe('1000');
     expect(jar.lastHeaders!.get('x-ratelimit-remaining')).toBe('999');
     expect(await viaKey.agents.get.query({ id: agent.id })).toEqual(agent);
-    expect(await viaKey.agents.list.query()).toEqual([agent]);
-    expect(await trpc.agents.list.query()).toEqual([agent]); // the session sees the same workspace
+    expect((await viaKey.agents.list.query()).data).toEqual([agent]);
+    expect((await trpc.agents.list.query()).data).toEqual([agent]); // the session sees the same workspace
     expect(await viaKey.agents.delete.mutate({ id: agent.id })).toEqual({ success: true });
     await expectAppError(viaKey.agents.get.query({ id: agent.id }), 'not_found', 404);
     // Session-only procedures refuse the key.

@@ -22,7 +22,7 @@ export const agentVersionSchema = z
   .trim()
   .min(1, 'version must not be empty.')
   .max(50, 'version must be at most 50 characters.')
-  .regex(/^[\x21-\x7e]+$/, 'version must be printable ASCII without spaces (e.g. 1.4.2).');
+  .regex(/^[\x21-\x7e]*$/, 'version must be printable ASCII without spaces (e.g. 1.4.2).');
 
 /** The body of a heartbeat (optional: `{}` or none). */
 export const heartbeatInput = z.object({ version: agentVersionSchema.optional() });

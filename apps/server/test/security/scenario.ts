@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { type ManualClock, type TestServer, call } from '../harness.js';
 import { linkToken, sha256, trpcMutation, trpcQuery, unknownWellFormedKey } from './support.js';
@@ -22,7 +24,9 @@ export class Secrets {
 /**
  * Every credential-bearing action, successful and refused, over REST and tRPC: sign-up, sign-in,
  * replays, keys created, used, restricted, rate-limited, rolled, expired and revoked, agents, sessions
- * revoked and ended, and a link issued by the operator. Needs a server with RATE_LIMIT_PER_MINUTE=3 and a manual clock. Returns the
+ * revoked and ended, webhooks (created, changed, rotated, tested, disabled by a 410, deleted), and a
+ * link issued by the operator. Needs a server with RATE_LIMIT_PER_MINUTE=3,
+ * WEBHOOK_ALLOW_PRIVATE_TARGETS=true and a manual clock. Returns the
  * secrets it saw and a live cookie of the workspace.
  */
 export async function exerciseEverything(s: TestServer, clock: ManualClock): Promise<{ secrets: Secrets; cookie: string }> {
@@ -61,6 +65,28 @@ export async function exerciseEverything(s: TestServer, clock: ManualClock): Pro
   expect((await call(s, 'GET', '/v1/agents', { apiKey: k3.key.slice(0, -1) })).status).toBe(401);
   expect((await call(s, 'GET', '/v1/agents', { apiKey: unknownWellFormedKey() })).status).toBe(401);
   expect((await call(s, 'GET', '/v1/agents', { apiKey: k3.key })).status).toBe(200);
+
+  // Webhooks: their secrets are secrets too. A receiver on loopback that answers 410 disables one.
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(req.url === '/gone' ? 410 : 204).end());
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const hookBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const hook = (await call(s, 'POST', '/v1/webhooks', { cookie: c1, body: { url: `${hookBase}/ok`, events: ['*'] } })).body;
+  secrets.add('webhook secret', hook.secret);
+  expect((await call(s, 'PATCH', `/v1/webhooks/${hook.id}`, { cookie: c1, body: { url: `${hookBase}/gone` } })).status).toBe(200);
+  const rotated = (await trpcMutation(s, 'webhooks.rotateSecret', { id: hook.id, overlapSeconds: 60 }, { cookie: c1, headers: origin })).body.result.data;
+  secrets.add('rotated webhook secret', rotated.secret);
+  expect((await call(s, 'POST', `/v1/webhooks/${hook.id}/test`, { cookie: c1 })).status).toBe(202);
+  // The server's own worker may be the one that delivers it: wait for the outcome either way.
+  for (let i = 0; i < 200 && (await call(s, 'GET', `/v1/webhooks/${hook.id}`, { cookie: c1 })).body.enabled; i++) {
+    await s.core.webhooks.deliverDue();
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  expect((await call(s, 'GET', `/v1/webhooks/${hook.id}`, { cookie: c1 })).body).toMatchObject({ enabled: false, disabledReason: 'gone' });
+  expect((await call(s, 'DELETE', `/v1/webhooks/${hook.id}`, { cookie: c1 })).status).toBe(200);
+  await new Promise<void>((r) => receiver.close(() => r()));
 
   // Sessions: one revoked by id, the others ended, a fresh one to read with.
   const sessions = (await call(s, 'GET', '/v1/auth/sessions', { cookie: c1 })).body as Array<{ id: string; current: boolean }>;

@@ -9,7 +9,7 @@ let secrets: Secrets;
 let cookie: string;
 beforeAll(async () => {
   const clock = manualClock();
-  s = await startTestServer({ clock, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+  s = await startTestServer({ clock, env: { RATE_LIMIT_PER_MINUTE: '3', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' } });
   ({ secrets, cookie } = await exerciseEverything(s, clock));
 });
 afterAll(async () => s.close());

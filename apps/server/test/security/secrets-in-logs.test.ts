@@ -29,7 +29,7 @@ describe('no secret in any log line (SMTP configured)', () => {
   it('the whole life of a workspace, REST and tRPC, refusals included, logs no token, cookie or key', async () => {
     const { lines, logger } = capturedLogger();
     const clock = manualClock();
-    const s = await startTestServer({ clock, logger, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+    const s = await startTestServer({ clock, logger, env: { RATE_LIMIT_PER_MINUTE: '3', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' } });
     servers.push(s);
     const { secrets } = await exerciseEverything(s, clock);
     await s.stop();

@@ -15,7 +15,7 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 /** An endpoint that has failed every attempt for this long is disabled and its owner mailed. */
 export const DISABLE_AFTER_FAILING_MS = 3 * 24 * 3600_000;
 /** A claimed delivery is this instance's until then; a crashed instance's claims lapse and another retries. */
-const LEASE_MS = DELIVERY_TIMEOUT_MS + 20_000;
+const LEASE_MS = DELIVERY_TIMEOUT_MS + 5_000;
 const BATCH = 10;
 const POLL_MS = 1000;
 const MAX_RETRY_AFTER_MS = 24 * 3600_000;
@@ -283,7 +283,14 @@ export function createWebhookDelivery(deps: {
       timer = undefined;
       for (const c of inFlight) c.abort(new Error('The server is stopping.'));
       await running;
-      await db.updateTable('webhook_deliveries').set({ locked_until: null, locked_by: null }).where('locked_by', '=', instanceId).where('status', '=', 'pending').execute();
+      // Hand back what this instance claimed, so another (or the next start) need not wait for the claim to lapse.
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ locked_until: null, locked_by: null })
+        .where('locked_by', '=', instanceId)
+        .where('status', '=', 'pending')
+        .execute()
+        .catch((err: unknown) => logger.warn('could not release webhook claims; they lapse by themselves', { error: String(err) }));
     },
   };
 }
