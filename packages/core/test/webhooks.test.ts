@@ -382,3 +382,19 @@ describe.runIf(store === 'postgres')('webhooks across instances on PostgreSQL', 
     expect((await deliveries(h, alice, hook.id)).every((d) => d.status === 'succeeded' && d.attempt === 1)).toBe(true);
   });
 });
+
+describe('webhook log retention', () => {
+  it('the sweep deletes events older than 30 days with their deliveries, and keeps newer ones', async () => {
+    const { h, clock, alice } = await setUp();
+    const hook = await h.core.webhooks.create(alice.principal, { url, events: ['*'], description: null }, meta());
+    await h.core.agents.create(alice.principal, { name: 'old', label: null }, meta());
+    clock.advance(29 * DAY);
+    await h.core.agents.create(alice.principal, { name: 'new', label: null }, meta());
+    await h.core.webhooks.deliverDue();
+    clock.advance(DAY + 1000);
+    await h.core.auth.sweepExpired();
+    const left = await deliveries(h, alice, hook.id);
+    expect(left).toHaveLength(1);
+    expect((await h.db.selectFrom('webhook_events').select('payload').execute()).map((e) => JSON.parse(e.payload).data.name)).toEqual(['new']);
+  });
+});

@@ -7,12 +7,15 @@ import type { Store } from '../store/store.js';
 const INVALIDATION_LOG_MS = 3600_000;
 
 const DAY_MS = 24 * 3600_000;
+/** Webhook events and their deliveries are kept this long (the last retry of an event is about 28 h after it). */
+export const WEBHOOK_LOG_RETENTION_DAYS = 30;
 /** Rows per delete statement: a long audit log is trimmed in steps that each stay far below the statement timeout. */
 const BATCH = 5000;
 
 /**
  * Deletes what can no longer be used (expired links, sign-ups and sessions, old key changes, ended
- * rate-limit windows, instances long gone) and audit entries past their retention.
+ * rate-limit windows, instances long gone), audit entries past their retention and webhook
+ * events (with their deliveries) older than 30 days.
  */
 export function createSweep(deps: { store: Store; clock: Clock; sharedLimiters: SharedWindowLimiter[]; auditRetentionDays: number }) {
   const { store, clock } = deps;
@@ -27,10 +30,22 @@ export function createSweep(deps: { store: Store; clock: Clock; sharedLimiters: 
     }
   }
 
+  /** Old webhook events; their deliveries go with them (foreign key, on delete cascade). */
+  async function trimWebhookLog(before: string): Promise<void> {
+    for (;;) {
+      const res = await store.db
+        .deleteFrom('webhook_events')
+        .where('id', 'in', (eb) => eb.selectFrom('webhook_events').select('id').where('created_at', '<', before).limit(BATCH))
+        .executeTakeFirst();
+      if (Number(res.numDeletedRows) < BATCH) return;
+    }
+  }
+
   return async function sweep(): Promise<void> {
     const now = clock.now();
     const nowIso = iso(now);
     await trimAuditLog(iso(new Date(now.getTime() - deps.auditRetentionDays * DAY_MS)));
+    await trimWebhookLog(iso(new Date(now.getTime() - WEBHOOK_LOG_RETENTION_DAYS * DAY_MS)));
     await store.db.deleteFrom('magic_links').where('expires_at', '<=', nowIso).execute();
     await store.db.deleteFrom('pending_registrations').where('expires_at', '<=', nowIso).execute();
     await store.db.deleteFrom('sessions').where('expires_at', '<=', nowIso).execute();
