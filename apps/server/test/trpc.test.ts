@@ -85,7 +85,7 @@ describe('tRPC over HTTP', () => {
     // The cookie works for REST too: one session, two transports.
     expect((await call(server, 'GET', '/v1/auth/me', { cookie: jar.session })).body).toEqual(me);
 
-    expect(await trpc.config.query()).toEqual({ mailConfigured: true, publicUrl: server.config.publicUrl, signup: { open: true, emailDomains: [] } });
+    expect(await trpc.config.query()).toEqual({ mailConfigured: true, publicUrl: server.config.publicUrl, signup: { open: true, emailDomains: [] }, agentOfflineAfterSeconds: 90 });
 
     // Login answers the same for unknown addresses; only known ones get mail.
     expect(await trpc.auth.login.mutate({ email: 'trpc@example.com' })).toEqual({ success: true, message: 'Login link sent to your email' });

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS, assertPrerequisites, eventually, launchBrowser, makeTempDir, startServer, startSmtpSink } from './harness.js';
+import { SCREENSHOTS, assertPrerequisites, eventually, launchBrowser, makeTempDir, startServer, startSmtpSink, startWebhookReceiver } from './harness.js';
 
 /**
  * The whole workspace lifecycle, in Debian's Chromium against the real built server and a real
@@ -11,9 +12,11 @@ import { SCREENSHOTS, assertPrerequisites, eventually, launchBrowser, makeTempDi
 const EMAIL = 'owner@acme-e2e.test';
 const WORKSPACE = 'acme-e2e';
 const KEY_SHAPE = /^pc_live_[0-9A-Za-z]{32}$/;
+const SECRET_SHAPE = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
 let sink: Awaited<ReturnType<typeof startSmtpSink>>;
 let server: Awaited<ReturnType<typeof startServer>>;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 let context: BrowserContext;
 let page: Page;
 const dirs: { remove(): void }[] = [];
@@ -27,6 +30,8 @@ const s = {
   keyId: '',
   rolledFromKey: '',
   rolledKey: '',
+  webhookSecret: '',
+  previousWebhookSecret: '',
 };
 
 /** A screenshot for the README; toasts from earlier steps are dismissed so each shows its own page. */
@@ -37,6 +42,23 @@ async function shot(name: string, fullPage = true) {
 const url = (path: string) => `${server.url}${path}`;
 const pathname = () => new URL(page.url()).pathname;
 const callAgents = (key: string) => fetch(url('/v1/agents'), { headers: { 'x-api-key': key } });
+const registerAgent = (key: string, name: string) =>
+  fetch(url('/v1/agents'), { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+/** At 390 px nothing may stick out sideways. */
+async function fitsPhone() {
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+}
+/** The page at 1280 px (light, dark) and at 390 px (light), for the README. */
+async function shotsOfPage(name: string) {
+  await shot(name);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot(`${name}-dark`);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await fitsPhone();
+  await shot(`${name}-phone`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
 async function codeOf(res: Response): Promise<string> {
   return ((await res.json()) as { code?: string }).code ?? '';
 }
@@ -52,6 +74,7 @@ beforeAll(async () => {
   const profile = makeTempDir('pc-e2e-profile-');
   dirs.push(data, profile);
   sink = await startSmtpSink();
+  receiver = await startWebhookReceiver();
   server = await startServer(sink.port, data.path);
   context = await launchBrowser(profile.path);
   context.setDefaultTimeout(10_000);
@@ -65,6 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await server?.stop();
+  await receiver?.close();
   await sink?.close();
   for (const d of dirs) d.remove();
 });
@@ -324,6 +348,10 @@ describe('admin SPA, end to end', () => {
   it('registers and deletes agents', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
     await page.getByText('No agents yet').waitFor();
+    // The empty page says how to run the reference agent against this very server.
+    const command = page.getByTestId('run-agent-command');
+    expect(await command.innerText()).toContain(`PRIVATE_CONNECT_URL=${server.url} PRIVATE_CONNECT_API_KEY=<a key> npx private-connect agent --name <name>`);
+    await shot('agents-empty', false);
     await page.getByRole('button', { name: 'Register agent' }).first().click();
     const dialog = page.getByRole('dialog', { name: 'Register an agent' });
     await dialog.getByLabel('Name').fill('office-gateway');
@@ -346,6 +374,174 @@ describe('admin SPA, end to end', () => {
     await page.getByRole('alertdialog', { name: 'Delete agent “ci-runner-1”?' }).getByRole('button', { name: 'Delete agent' }).click();
     await page.getByTestId('agent-row').filter({ hasText: 'ci-runner-1' }).waitFor({ state: 'detached' });
     expect(await page.getByTestId('agent-row').count()).toBe(1);
+  });
+
+  it('shows an agent as online, live, once it sends a heartbeat, and filters by status', async () => {
+    const rows = page.getByTestId('agent-row');
+    const gateway = rows.filter({ hasText: 'office-gateway' });
+    await gateway.getByText('Offline').waitFor();
+    expect(await gateway.getByTestId('agent-last-seen').innerText()).toBe('Never');
+    expect((await registerAgent(s.rolledKey, 'backup-gateway')).status).toBe(201);
+
+    const agents = (await (await callAgents(s.rolledKey)).json()) as { id: string; name: string }[];
+    const id = agents.find((a) => a.name === 'office-gateway')!.id;
+    const beat = await fetch(url(`/v1/agents/${id}/heartbeat`), {
+      method: 'POST',
+      headers: { 'x-api-key': s.rolledKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '1.4.2' }),
+    });
+    expect(beat.status).toBe(200);
+    expect(((await beat.json()) as { status: string }).status).toBe('online');
+
+    // No reload: the page polls.
+    await page.locator('[data-testid="agent-row"][data-status="online"]', { hasText: 'office-gateway' }).waitFor({ timeout: 20_000 });
+    await gateway.getByText('Online').waitFor();
+    const lastSeen = await gateway.getByTestId('agent-last-seen').innerText();
+    expect(lastSeen).toContain('just now');
+    expect(lastSeen).toContain('127.0.0.1');
+    expect(await gateway.innerText()).toContain('1.4.2');
+    await rows.filter({ hasText: 'backup-gateway' }).waitFor();
+
+    await page.getByLabel('Online', { exact: true }).check();
+    await eventually(async () => expect(await rows.allInnerTexts()).toEqual([expect.stringContaining('office-gateway')]));
+    await page.getByLabel('Offline', { exact: true }).check();
+    await eventually(async () => expect(await rows.allInnerTexts()).toEqual([expect.stringContaining('backup-gateway')]));
+    await page.getByLabel('All', { exact: true }).check();
+    await eventually(async () => expect(await rows.count()).toBe(2));
+    await shotsOfPage('agents-status');
+  });
+
+  it('adds a webhook pointing at a local receiver and shows its secret once', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+    await waitForPath('/webhooks');
+    await page.getByText('No webhooks yet').waitFor();
+    await page.getByRole('button', { name: 'Add webhook' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Add a webhook' });
+    await dialog.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('url');
+
+    await dialog.getByLabel('Endpoint URL').fill('receiver.example');
+    await dialog.getByRole('button', { name: 'Add webhook' }).click();
+    await dialog.getByText('url must be an absolute URL').waitFor();
+    await dialog.getByLabel('Endpoint URL').fill(receiver.url);
+    await dialog.getByLabel('Description (optional)').fill('e2e receiver');
+    await dialog.getByRole('checkbox', { name: /All events/ }).uncheck();
+    await dialog.getByRole('checkbox', { name: /agent\.created/ }).check();
+    await dialog.getByRole('checkbox', { name: /api_key\.revoked/ }).check();
+    await shot('webhook-add', false);
+    await dialog.getByRole('button', { name: 'Add webhook' }).click();
+
+    const created = page.getByRole('dialog', { name: 'Webhook added' });
+    await created.waitFor();
+    s.webhookSecret = await created.getByTestId('webhook-secret').inputValue();
+    expect(s.webhookSecret).toMatch(SECRET_SHAPE);
+    expect(await created.innerText()).toContain('It will not be shown again.');
+    expect(await created.innerText()).toContain('Standard Webhooks');
+    await created.getByRole('button', { name: 'Copy secret' }).click();
+    await created.getByRole('button', { name: 'Copied', exact: true }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(s.webhookSecret);
+    await shot('webhook-created', false);
+
+    await created.getByRole('button', { name: /I’ve copied it/ }).click();
+    const row = page.getByTestId('webhook-row').filter({ hasText: receiver.url });
+    await row.waitFor();
+    expect(await row.innerText()).toContain('agent.created, api_key.revoked');
+    expect(await row.innerText()).toContain('Enabled');
+    expect(await page.content()).not.toContain(s.webhookSecret);
+    await row.getByRole('link', { name: receiver.url }).click();
+    await page.getByTestId('webhook-url').filter({ hasText: receiver.url }).waitFor();
+    expect(pathname()).toMatch(/^\/webhooks\/whk_/);
+  });
+
+  it('sends a test event: the receiver gets a POST signed the Standard Webhooks way, and the log shows it succeeded', async () => {
+    await page.getByText('No deliveries yet').waitFor();
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const got = await receiver.waitFor(1);
+    expect(got.method).toBe('POST');
+    expect(got.path).toBe('/hooks');
+    for (const h of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) expect(got.headers[h]).toBeTruthy();
+    const payload = new Webhook(s.webhookSecret).verify(got.body, got.headers) as { type: string };
+    expect(payload.type).toBe('webhook.test');
+    expect(() => new Webhook(`whsec_${Buffer.from('x'.repeat(32)).toString('base64')}`).verify(got.body, got.headers)).toThrow();
+
+    // The log polls: the delivery turns from queued to succeeded without a reload.
+    const delivered = page.locator(`[data-testid="delivery-row"][data-status="succeeded"][data-event-id="${got.headers['webhook-id']}"]`);
+    await delivered.waitFor({ timeout: 20_000 });
+    const text = await delivered.innerText();
+    expect(text).toContain('webhook.test');
+    expect(text).toContain('Succeeded');
+    expect(text).toContain('200');
+    expect(text).toMatch(/\d+ ms/);
+    await shotsOfPage('webhook-detail');
+  });
+
+  it('delivers an event it subscribes to, and redelivers it with the same webhook-id', async () => {
+    expect((await registerAgent(s.rolledKey, 'hook-probe')).status).toBe(201);
+    const got = await receiver.waitFor(2);
+    const payload = new Webhook(s.webhookSecret).verify(got.body, got.headers) as { type: string; data: { name: string } };
+    expect(payload.type).toBe('agent.created');
+    expect(payload.data.name).toBe('hook-probe');
+
+    const row = page.locator(`[data-testid="delivery-row"][data-status="succeeded"][data-event-id="${got.headers['webhook-id']}"]`);
+    await row.waitFor({ timeout: 20_000 });
+    await row.getByRole('button', { name: /^Redeliver agent\.created/ }).click();
+    const again = await receiver.waitFor(3);
+    expect(again.headers['webhook-id']).toBe(got.headers['webhook-id']);
+    new Webhook(s.webhookSecret).verify(again.body, again.headers);
+    await eventually(async () => expect(await page.locator(`[data-testid="delivery-row"][data-event-id="${got.headers['webhook-id']}"]`).count()).toBe(2), 20_000);
+  });
+
+  it('rotates the secret with an overlap: deliveries then verify with the new secret and the old one', async () => {
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    const dialog = page.getByTestId('rotate-dialog');
+    const field = dialog.getByLabel('Keep signing with the old secret for (seconds)');
+    expect(await field.inputValue()).toBe('86400');
+    await dialog.getByText('The old secret signs too for 24 hours').waitFor();
+    await field.fill('3600');
+    await shot('webhook-rotate', false);
+    await dialog.getByRole('button', { name: 'Rotate secret' }).click();
+
+    const result = page.getByTestId('rotate-result-dialog');
+    await result.waitFor();
+    s.previousWebhookSecret = s.webhookSecret;
+    s.webhookSecret = await result.getByTestId('webhook-secret').inputValue();
+    expect(s.webhookSecret).toMatch(SECRET_SHAPE);
+    expect(s.webhookSecret).not.toBe(s.previousWebhookSecret);
+    expect(await result.getByTestId('previous-secret-remaining').innerText()).toContain('signature with the old secret');
+    await result.getByRole('button', { name: /I’ve copied it/ }).click();
+    expect(await page.getByTestId('previous-secret-notice').innerText()).toMatch(/\b(1 hour|60 minutes|59 minutes)\b/);
+
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const got = await receiver.waitFor(4);
+    new Webhook(s.webhookSecret).verify(got.body, got.headers);
+    new Webhook(s.previousWebhookSecret).verify(got.body, got.headers);
+    expect(got.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    await page.locator('[data-testid="delivery-row"][data-status="succeeded"]', { hasText: 'webhook.test' }).nth(1).waitFor({ timeout: 20_000 });
+  });
+
+  it('disables the webhook: no test, and events are no longer delivered', async () => {
+    const toggle = page.getByRole('switch', { name: 'Deliver events to this endpoint' });
+    await toggle.uncheck();
+    await page.getByRole('heading', { level: 1 }).getByText('Disabled').waitFor();
+    expect(await page.getByRole('button', { name: 'Send test event' }).isDisabled()).toBe(true);
+    const logged = await page.getByTestId('delivery-row').count();
+
+    // Deliveries are written in the transaction of the change, so by the 201 there would be one.
+    expect((await registerAgent(s.rolledKey, 'hook-probe-2')).status).toBe(201);
+    await page.reload();
+    await page.getByTestId('delivery-row').first().waitFor();
+    expect(await page.getByTestId('delivery-row').count()).toBe(logged);
+    expect(receiver.received).toHaveLength(4);
+
+    await page.getByRole('link', { name: '← Webhooks' }).click();
+    const row = page.getByTestId('webhook-row').filter({ hasText: receiver.url });
+    await row.getByText('Disabled').waitFor();
+    await shotsOfPage('webhooks');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('Action').selectOption('webhook.secret_rotated');
+    await eventually(async () => expect(await page.getByTestId('audit-row').first().getAttribute('data-action')).toBe('webhook.secret_rotated'));
+    expect(await page.getByTestId('audit-row').first().innerText()).toContain('Webhook secret rotated');
   });
 
   it('shows where you are signed in and signs out another session', async () => {
@@ -439,7 +635,7 @@ describe('admin SPA, end to end', () => {
     await waitForPath('/sign-in');
     await page.getByText('You are signed out.').waitFor();
 
-    for (const path of ['/keys', `/keys/${s.keyId}`, '/audit-log']) {
+    for (const path of ['/keys', `/keys/${s.keyId}`, '/audit-log', '/webhooks']) {
       await page.goto(url(path));
       await waitForPath('/sign-in');
       await page.getByText('Sign in to continue.').waitFor();
@@ -462,7 +658,9 @@ describe('admin SPA, end to end', () => {
     expect(browserProblems).toEqual([]);
   });
 
-  it('the server log never shows a full key', () => {
-    for (const key of [s.key, s.rolledFromKey, s.rolledKey]) expect(server.log()).not.toContain(key);
+  it('the server log never shows a full key or a webhook secret', () => {
+    const secrets = [s.key, s.rolledFromKey, s.rolledKey, s.webhookSecret, s.previousWebhookSecret];
+    expect(secrets.every(Boolean)).toBe(true);
+    for (const secret of secrets) expect(server.log()).not.toContain(secret);
   });
 });

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -84,6 +85,47 @@ export async function startSmtpSink() {
   };
 }
 
+export interface ReceivedWebhook {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** The raw body, byte for byte, as a signature covers it. */
+  body: string;
+}
+
+/** A real HTTP receiver on 127.0.0.1 that answers 200 and keeps every request in memory. */
+export async function startWebhookReceiver() {
+  const received: ReceivedWebhook[] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+      received.push({ method: req.method ?? '', path: req.url ?? '', headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    received,
+    /** The `count`-th request (1-based), waiting for it to arrive. */
+    async waitFor(count: number, timeoutMs = 15_000): Promise<ReceivedWebhook> {
+      return eventually(async () => {
+        if (received.length < count) throw new Error(`The receiver got ${received.length} request(s), not ${count}, within ${timeoutMs} ms.`);
+        return received[count - 1]!;
+      }, timeoutMs);
+    },
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
 async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
@@ -107,6 +149,8 @@ export async function startServer(smtpPort: number, dataDir: string) {
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       MAIL_FROM: 'Private Connect <no-reply@e2e.test>',
       WEB_DIST,
+      // The suite's webhook receiver is a plain-http server on 127.0.0.1.
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -12,6 +12,8 @@ const ApiKeyDetailPage = lazy(() => import('./features/api-keys/api-key-detail-p
 const AgentsPage = lazy(() => import('./features/agents/agents-page.js'));
 const SessionsPage = lazy(() => import('./features/sessions/sessions-page.js'));
 const AuditLogPage = lazy(() => import('./features/audit/audit-log-page.js'));
+const WebhooksPage = lazy(() => import('./features/webhooks/webhooks-page.js'));
+const WebhookDetailPage = lazy(() => import('./features/webhooks/webhook-detail-page.js'));
 
 const TITLES: [string, string][] = [
   ['/sign-in', 'Sign in'],
@@ -20,6 +22,8 @@ const TITLES: [string, string][] = [
   ['/keys/:id', 'API key'],
   ['/keys', 'API keys'],
   ['/agents', 'Agents'],
+  ['/webhooks/:id', 'Webhook'],
+  ['/webhooks', 'Webhooks'],
   ['/sessions', 'Sessions'],
   ['/audit-log', 'Audit log'],
 ];
@@ -55,6 +59,9 @@ function SignedInRoutes({ pathname }: { pathname: string }) {
   const key = matchPath('/keys/:id', pathname);
   if (key) return <ApiKeyDetailPage id={key.id!} />;
   if (pathname === '/agents') return <AgentsPage />;
+  if (pathname === '/webhooks') return <WebhooksPage />;
+  const webhook = matchPath('/webhooks/:id', pathname);
+  if (webhook) return <WebhookDetailPage id={webhook.id!} />;
   if (pathname === '/sessions') return <SessionsPage />;
   if (pathname === '/audit-log') return <AuditLogPage />;
   return (

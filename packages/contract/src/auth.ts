@@ -48,6 +48,7 @@ export const publicConfig = z.object({
   mailConfigured: z.boolean().describe('false: magic links are written to the server log and data/outbox/'),
   publicUrl: z.string(),
   signup: signupPolicy,
+  agentOfflineAfterSeconds: z.number().int().describe('an agent is online while its last heartbeat is younger than this'),
 });
 
 export type RegisterInput = z.input<typeof registerInput>;

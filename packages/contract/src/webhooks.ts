@@ -157,4 +157,4 @@ export type WebhookWithSecret = z.infer<typeof webhookWithSecret>;
 export type WebhookDelivery = z.infer<typeof webhookDelivery>;
 export type WebhookDeliveryPage = z.infer<typeof webhookDeliveryPage>;
 export type CreateWebhookInput = z.infer<typeof createWebhookInput>;
-export type UpdateWebhookInput = z.infer<typeof updateWebhookFields>;
+export type UpdateWebhookInput = Partial<z.infer<typeof updateWebhookFields>>;

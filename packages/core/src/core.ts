@@ -28,6 +28,7 @@ import { type StoreDeps, createStore } from './store/store.js';
 import { createWebhookDelivery } from './webhooks/webhook-delivery.js';
 import { createWebhookOutbox } from './webhooks/webhook-outbox.js';
 import { type ResolveHost, systemResolveHost } from './webhooks/webhook-targets.js';
+import { createWebhookLog } from './webhooks/webhook-log.js';
 import { createWebhooksService } from './webhooks/webhooks.service.js';
 
 export interface CoreOptions {
@@ -120,7 +121,7 @@ export function createCore(opts: CoreOptions) {
   const targets = { allowPrivate: opts.webhooks?.allowPrivateTargets ?? false, resolve: opts.webhooks?.resolveHost ?? systemResolveHost };
   const delivery = createWebhookDelivery({ store, clock, random, instanceId, logger, audit, mail, observer, targets, publicUrl: opts.publicUrl });
   const outbox = createWebhookOutbox({ clock, random, wake: () => delivery.wake() });
-  const webhooks = createWebhooksService({ store, clock, random, audit, outbox, targets });
+  const webhooks = { ...createWebhooksService({ store, clock, random, audit, targets }), ...createWebhookLog({ store, outbox }) };
   const repo = createApiKeysRepository(store);
   const usage = new UsageBuffer<KeyUse>();
   const management = createApiKeyManagement({ store, repo, invalidation, usage, clock, random, audit, outbox });
@@ -172,7 +173,7 @@ export function createCore(opts: CoreOptions) {
     return flushing;
   }
 
-  const publicConfig: PublicConfig = { mailConfigured: mailer.delivers, publicUrl: opts.publicUrl, signup };
+  const publicConfig: PublicConfig = { mailConfigured: mailer.delivers, publicUrl: opts.publicUrl, signup, agentOfflineAfterSeconds: agentDeps.offlineAfterMs / 1000 };
 
   return {
     auth: { ...signIn, ...sessions, sweepExpired: sweep },

@@ -199,7 +199,7 @@ describe('webhooks', () => {
     expect(rotated.previousSecretExpiresAt).toBe(new Date(clock.now().getTime() + 60_000).toISOString());
     await h.core.webhooks.test(alice.principal, hook.id);
     await h.core.webhooks.deliverDue();
-    expect(receiver.received[0]!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect((receiver.received[0]!.headers['webhook-signature'] as string).split(' ')).toHaveLength(2);
     expect(verify(hook.secret, 0)).toMatchObject({ type: 'webhook.test' });
     expect(verify(rotated.secret, 0)).toMatchObject({ type: 'webhook.test', data: { webhookId: hook.id } });
 

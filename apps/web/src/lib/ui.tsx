@@ -98,12 +98,12 @@ export function Field({ label, hint, error, id, className, ...input }: FieldProp
   );
 }
 
-/** "3 hours ago", with the exact time on hover. */
-export function RelativeTime({ iso, never = 'Never' }: { iso: string | null; never?: string }) {
+/** "3 hours ago", with the exact time on hover. `now` lets a polled page say it relative to its last fetch. */
+export function RelativeTime({ iso, never = 'Never', now }: { iso: string | null; never?: string; now?: number }) {
   if (iso === null) return <span className="muted">{never}</span>;
   return (
     <time dateTime={iso} title={exactTime(iso)}>
-      {relativeTime(iso)}
+      {relativeTime(iso, now)}
     </time>
   );
 }
@@ -128,6 +128,64 @@ export function CopyButton({ text, label = 'Copy', onCopied }: { text: string; l
     <Button onClick={copy} variant="secondary" className="copy-btn">
       {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed: select and copy' : label}
     </Button>
+  );
+}
+
+/** A secret in a read-only field that selects itself on focus, with a copy button: for the one time it is shown. */
+export function SecretField({ value, label, copyLabel, testId }: { value: string; label: string; copyLabel: string; testId: string }) {
+  const id = useId();
+  return (
+    <>
+      <label htmlFor={id} className="key-reveal-label">
+        {label}
+      </label>
+      <div className="key-box">
+        <input
+          id={id}
+          className="mono key-value"
+          value={value}
+          readOnly
+          spellCheck={false}
+          autoComplete="off"
+          data-testid={testId}
+          onFocus={(e) => e.currentTarget.select()}
+        />
+        <CopyButton text={value} label={copyLabel} />
+      </div>
+    </>
+  );
+}
+
+/** Under a paged list: "Load more" while there is more, else `end`; a failed fetch says so beside it. */
+export function LoadMore({
+  hasMore,
+  loading,
+  onMore,
+  end,
+  error,
+  errorTitle,
+  onRetry,
+}: {
+  hasMore: boolean;
+  loading: boolean;
+  onMore(): void;
+  end?: ReactNode;
+  error: unknown;
+  errorTitle: string;
+  onRetry(): void;
+}) {
+  if (!hasMore && !end && !error) return null;
+  return (
+    <div className="load-more">
+      {hasMore ? (
+        <Button onClick={onMore} busy={loading}>
+          Load more
+        </Button>
+      ) : (
+        end
+      )}
+      {error ? <ErrorState error={error} onRetry={onRetry} title={errorTitle} /> : null}
+    </div>
   );
 }
 

@@ -1,49 +1,20 @@
-import http from 'node:http';
-import https from 'node:https';
-import { Webhook } from 'standardwebhooks';
 import type { AuditService } from '../audit/audit.service.js';
 import type { MailDelivery } from '../mail/mail-delivery.js';
 import { webhookDisabledMail } from '../mail/templates.js';
 import type { CoreObserver } from '../shared/observer.js';
 import { type Clock, type Logger, type RandomSource, iso } from '../shared/runtime.js';
 import { type Store, type Trx, afterCommit } from '../store/store.js';
-import { type TargetPolicy, pinnedLookup, resolveTarget } from './webhook-targets.js';
+import { DELIVERY_TIMEOUT_MS, type Outcome, type SignedDelivery, sendSigned } from './webhook-request.js';
+import type { TargetPolicy } from './webhook-targets.js';
 
 /** Waits after the 1st, 2nd, … failed attempt (each ±20 %); after the last, the delivery has failed. */
 export const RETRY_SCHEDULE_MS = [5_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 5 * 3600_000, 10 * 3600_000, 10 * 3600_000];
-export const DELIVERY_TIMEOUT_MS = 10_000;
 /** An endpoint that has failed every attempt for this long is disabled and its owner mailed. */
 export const DISABLE_AFTER_FAILING_MS = 3 * 24 * 3600_000;
 /** A claimed delivery is this instance's until then; a crashed instance's claims lapse and another retries. */
 const LEASE_MS = DELIVERY_TIMEOUT_MS + 5_000;
 const BATCH = 10;
 const POLL_MS = 1000;
-const MAX_RETRY_AFTER_MS = 24 * 3600_000;
-
-interface Job {
-  id: string;
-  attempt: number;
-  webhook_id: string;
-  event_id: string;
-  payload: string;
-  url: string;
-  secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: string | null;
-}
-
-interface Outcome {
-  status: number | null;
-  retryAfterMs: number | null;
-  error: string | null;
-}
-
-/** `Retry-After` as seconds or an HTTP date, in ms from `now`; null when absent or unreadable. */
-export function retryAfterMs(header: string | undefined, now: Date): number | null {
-  if (!header) return null;
-  const seconds = /^\d{1,9}$/.test(header.trim()) ? Number(header.trim()) * 1000 : new Date(header).getTime() - now.getTime();
-  return Number.isFinite(seconds) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, seconds)) : null;
-}
 
 /**
  * Delivers the outbox at least once: claims due deliveries (several instances on PostgreSQL each
@@ -69,6 +40,7 @@ export function createWebhookDelivery(deps: {
   let again = false;
   let stopping = false;
   const inFlight = new Set<AbortController>();
+  type Job = SignedDelivery & { attempt: number; webhook_id: string };
 
   const jitter = (ms: number) => Math.round(ms * (0.8 + 0.4 * (random.bytes(4).readUInt32BE(0) / 0xffffffff)));
 
@@ -103,56 +75,6 @@ export function createWebhookDelivery(deps: {
       )
       .where('d.locked_by', '=', instanceId)
       .execute();
-  }
-
-  /** One signature per live secret: during a rotation's overlap a receiver with either verifies. */
-  function signatures(job: Job, at: Date): string {
-    const secrets = [job.secret];
-    if (job.previous_secret && job.previous_secret_expires_at && job.previous_secret_expires_at > iso(at)) secrets.push(job.previous_secret);
-    return secrets.map((s) => new Webhook(s).sign(job.event_id, at, job.payload)).join(' ');
-  }
-
-  async function post(job: Job, at: Date): Promise<Outcome> {
-    const url = new URL(job.url);
-    const addresses = await resolveTarget(url, deps.targets);
-    const controller = new AbortController();
-    inFlight.add(controller);
-    const timeout = setTimeout(() => controller.abort(new Error(`No answer within ${DELIVERY_TIMEOUT_MS / 1000} s.`)), DELIVERY_TIMEOUT_MS);
-    const body = Buffer.from(job.payload);
-    try {
-      return await new Promise<Outcome>((resolve, reject) => {
-        // An abort surfaces as a generic AbortError; the reason says what happened (timeout, shutdown).
-        const fail = (err: Error) => reject(controller.signal.aborted ? controller.signal.reason : err);
-        const req = (url.protocol === 'https:' ? https : http).request(url, {
-          method: 'POST',
-          // A fresh connection each time, to the address checked above; redirects are not followed.
-          agent: false,
-          lookup: pinnedLookup(addresses) as never,
-          signal: controller.signal,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': String(body.length),
-            'user-agent': 'PrivateConnect-Webhooks/1',
-            'webhook-id': job.event_id,
-            'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-            'webhook-signature': signatures(job, at),
-          },
-        });
-        req.on('response', (res) => {
-          const status = res.statusCode ?? 0;
-          const retryAfter = status === 429 || status === 503 ? retryAfterMs(res.headers['retry-after'], clock.now()) : null;
-          // The body is not kept: only the status decides, and a receiver's page is no business of the log.
-          res.resume();
-          res.on('end', () => resolve({ status, retryAfterMs: retryAfter, error: status >= 200 && status < 300 ? null : `The receiver answered ${status}.` }));
-          res.on('error', fail);
-        });
-        req.on('error', fail);
-        req.end(body);
-      });
-    } finally {
-      clearTimeout(timeout);
-      inFlight.delete(controller);
-    }
   }
 
   async function disable(trx: Trx, webhookId: string, reason: 'gone' | 'failing', lastStatus: number | null): Promise<void> {
@@ -222,7 +144,7 @@ export function createWebhookDelivery(deps: {
     const started = performance.now();
     let outcome: Outcome;
     try {
-      outcome = await post(job, at);
+      outcome = await sendSigned(job, at, { targets: deps.targets, inFlight, now: () => clock.now() });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       outcome = { status: null, retryAfterMs: null, error: message.slice(0, 300) };

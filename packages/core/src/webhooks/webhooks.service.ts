@@ -1,58 +1,25 @@
-import {
-  type CreateWebhookInput,
-  MAX_WEBHOOKS_PER_WORKSPACE,
-  type UpdateWebhookInput,
-  type Webhook,
-  type WebhookDelivery,
-  type WebhookDeliveryPage,
-  type WebhookWithSecret,
-} from '@pc/contract';
+import { type CreateWebhookInput, MAX_WEBHOOKS_PER_WORKSPACE, type UpdateWebhookInput, type Webhook, type WebhookWithSecret } from '@pc/contract';
 import type { WebhookEndpointsTable } from '@pc/db';
 import type { AuditEntryInput, AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
-import { after, decodeCursor, pageOf } from '../shared/page-cursor.js';
 import { type SessionPrincipal, actorOf } from '../shared/principal.js';
 import { type Clock, type RandomSource, type RequestMeta, iso, newId } from '../shared/runtime.js';
 import type { Store, Trx } from '../store/store.js';
-import type { WebhookOutbox } from './webhook-outbox.js';
 import { type TargetPolicy, resolveTarget } from './webhook-targets.js';
+
+/** The workspace's endpoint `id`, locked for the transaction; 404 when it is not the workspace's. */
+export async function lockedEndpoint(store: Store, trx: Trx, workspaceId: string, id: string): Promise<WebhookEndpointsTable> {
+  const row = await store.forUpdate(trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('workspace_id', '=', workspaceId)).executeTakeFirst();
+  if (!row) throw new AppError('not_found', 'Webhook not found.');
+  return row;
+}
 
 /** A Standard Webhooks secret: `whsec_` and 32 random bytes in base64 (the spec asks for 24 to 64). */
 const newSecret = (random: RandomSource) => `whsec_${random.bytes(32).toString('base64')}`;
 
-export interface DeliveryRow {
-  id: string;
-  webhook_id: string;
-  event_id: string;
-  event_type: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  attempt: number;
-  response_status: number | null;
-  duration_ms: number | null;
-  error: string | null;
-  last_attempt_at: string | null;
-  next_attempt_at: string | null;
-  created_at: string;
-}
-
-export const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
-  id: r.id,
-  webhookId: r.webhook_id,
-  eventId: r.event_id,
-  eventType: r.event_type,
-  status: r.status,
-  attempt: r.attempt,
-  responseStatus: r.response_status,
-  durationMs: r.duration_ms,
-  error: r.error,
-  lastAttemptAt: r.last_attempt_at,
-  nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
-  createdAt: r.created_at,
-});
-
-/** Endpoints of a workspace: create, change, rotate, test, and the delivery log with redelivery (session only). */
-export function createWebhooksService(deps: { store: Store; clock: Clock; random: RandomSource; audit: AuditService; outbox: WebhookOutbox; targets: TargetPolicy }) {
-  const { store, clock, random, audit, outbox } = deps;
+/** Endpoints of a workspace: create, list, change, disable, rotate the secret, delete (session only). The delivery log is webhook-log.ts. */
+export function createWebhooksService(deps: { store: Store; clock: Clock; random: RandomSource; audit: AuditService; targets: TargetPolicy }) {
+  const { store, clock, random, audit } = deps;
   const { db } = store;
 
   const toWebhook = (r: WebhookEndpointsTable): Webhook => ({
@@ -77,22 +44,7 @@ export function createWebhooksService(deps: { store: Store; clock: Clock; random
     metadata,
   });
 
-  async function locked(trx: Trx, workspaceId: string, id: string): Promise<WebhookEndpointsTable> {
-    const row = await store.forUpdate(trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('workspace_id', '=', workspaceId)).executeTakeFirst();
-    if (!row) throw new AppError('not_found', 'Webhook not found.');
-    return row;
-  }
-
-  const deliveryQuery = () =>
-    db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
-      .select(['d.id', 'd.webhook_id', 'd.event_id', 'e.type as event_type', 'd.status', 'd.attempt', 'd.response_status', 'd.duration_ms', 'd.error', 'd.last_attempt_at', 'd.next_attempt_at', 'd.created_at']);
-
-  async function deliveryById(id: string): Promise<WebhookDelivery> {
-    const row = await deliveryQuery().where('d.id', '=', id).executeTakeFirstOrThrow();
-    return toDelivery(row);
-  }
+  const locked = (trx: Trx, workspaceId: string, id: string) => lockedEndpoint(store, trx, workspaceId, id);
 
   /** Pending deliveries of an endpoint that stops: they fail now rather than wait for it. */
   async function cancelPending(trx: Trx, webhookId: string, why: string): Promise<void> {
@@ -191,40 +143,6 @@ export function createWebhooksService(deps: { store: Store; clock: Clock; random
       });
     },
 
-    /** Sends a `webhook.test` event to this endpoint only. */
-    async test(p: SessionPrincipal, id: string): Promise<WebhookDelivery> {
-      const deliveryId = await store.transaction(async (trx) => {
-        const row = await locked(trx, p.workspaceId, id);
-        if (row.enabled !== 1) throw new AppError('webhook_disabled');
-        return outbox.emitTo(trx, p.workspaceId, id, 'webhook.test', { webhookId: id, message: 'A test event sent from Private Connect.' });
-      });
-      return deliveryById(deliveryId);
-    },
-
-    async deliveries(workspaceId: string, id: string, q: { limit: number; cursor?: string | undefined }): Promise<WebhookDeliveryPage> {
-      const endpoint = await db.selectFrom('webhook_endpoints').select('id').where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
-      if (!endpoint) throw new AppError('not_found', 'Webhook not found.');
-      let query = deliveryQuery().where('d.webhook_id', '=', id);
-      if (q.cursor) {
-        const position = decodeCursor(q.cursor);
-        query = query.where((eb) => after(eb, position, 'd'));
-      }
-      const rows = await query.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(q.limit + 1).execute();
-      const page = pageOf(rows, q.limit);
-      return { data: page.rows.map(toDelivery), nextCursor: page.nextCursor };
-    },
-
-    /** The same event (same `webhook-id`) once more, as a new delivery with its own attempts. */
-    async redeliver(p: SessionPrincipal, id: string, deliveryId: string): Promise<WebhookDelivery> {
-      const newDeliveryId = await store.transaction(async (trx) => {
-        const row = await locked(trx, p.workspaceId, id);
-        const original = await trx.selectFrom('webhook_deliveries').select('event_id').where('id', '=', deliveryId).where('webhook_id', '=', id).executeTakeFirst();
-        if (!original) throw new AppError('not_found', 'Delivery not found.');
-        if (row.enabled !== 1) throw new AppError('webhook_disabled');
-        return outbox.deliverAgain(trx, id, original.event_id);
-      });
-      return deliveryById(newDeliveryId);
-    },
   };
 }
 

@@ -15,6 +15,11 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'api_key.rate_limited': 'API key rate-limited',
   'agent.created': 'Agent registered',
   'agent.deleted': 'Agent deleted',
+  'webhook.created': 'Webhook added',
+  'webhook.updated': 'Webhook changed',
+  'webhook.deleted': 'Webhook deleted',
+  'webhook.secret_rotated': 'Webhook secret rotated',
+  'webhook.disabled': 'Webhook disabled by the server',
 };
 
 export const DENIAL_ACTIONS = new Set<string>(['api_key.ip_denied', 'api_key.rate_limited', 'api_key.expired']);

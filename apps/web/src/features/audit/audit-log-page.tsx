@@ -2,7 +2,7 @@ import { AUDIT_ACTIONS, type AuditAction } from '@pc/contract';
 import { useId, useState } from 'react';
 import { Link } from '../../lib/router.js';
 import { type RouterOutputs, trpc } from '../../lib/trpc.js';
-import { Button, EmptyState, ErrorState, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
+import { EmptyState, ErrorState, LoadMore, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
 import { ACTION_LABELS, DENIAL_ACTIONS, actionLabel, metadataSummary } from './audit-labels.js';
 
 type Entry = RouterOutputs['auditLogs']['list']['data'][number];
@@ -65,29 +65,34 @@ export default function AuditLogPage() {
               </tbody>
             </table>
           </div>
-          <div className="load-more">
-            {log.hasNextPage ? (
-              <Button onClick={() => log.fetchNextPage()} busy={log.isFetchingNextPage}>
-                Load more
-              </Button>
-            ) : (
+          <LoadMore
+            hasMore={log.hasNextPage}
+            loading={log.isFetchingNextPage}
+            onMore={() => log.fetchNextPage()}
+            end={
               <p className="muted small" data-testid="audit-end">
                 {entries.length} {entries.length === 1 ? 'entry' : 'entries'}: that’s everything.
               </p>
-            )}
-            {log.error && <ErrorState error={log.error} onRetry={() => log.fetchNextPage()} title="Could not load more entries" />}
-          </div>
+            }
+            error={log.error}
+            errorTitle="Could not load more entries"
+            onRetry={() => log.fetchNextPage()}
+          />
         </>
       )}
     </>
   );
 }
 
+/** Targets with a page of their own link to it. */
+const TARGET_PAGES: Record<string, string> = { api_key: '/keys', webhook: '/webhooks' };
+
 function ref(t: { type: string; id: string | null }, myUserId: string | undefined) {
   if (t.type === 'user' && t.id !== null && t.id === myUserId) return <span>You</span>;
-  if (t.type === 'api_key' && t.id) {
+  const page = t.id ? TARGET_PAGES[t.type] : undefined;
+  if (page && t.id) {
     return (
-      <Link to={`/keys/${t.id}`} className="mono small">
+      <Link to={`${page}/${t.id}`} className="mono small">
         {t.id}
       </Link>
     );

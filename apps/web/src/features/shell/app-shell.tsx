@@ -9,6 +9,7 @@ import { Logo } from './logo.js';
 const NAV = [
   { to: '/keys', label: 'API keys' },
   { to: '/agents', label: 'Agents' },
+  { to: '/webhooks', label: 'Webhooks' },
   { to: '/sessions', label: 'Sessions' },
   { to: '/audit-log', label: 'Audit log' },
 ];

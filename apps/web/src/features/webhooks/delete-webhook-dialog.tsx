@@ -1,0 +1,45 @@
+import { Dialog } from '../../lib/dialog.js';
+import { errorMessage } from '../../lib/errors.js';
+import { navigate } from '../../lib/router.js';
+import { useToast } from '../../lib/toast.js';
+import { trpc } from '../../lib/trpc.js';
+import { Button } from '../../lib/ui.js';
+
+export function DeleteWebhookDialog({ webhook, onClose }: { webhook: { id: string; url: string }; onClose(): void }) {
+  const toast = useToast();
+  const utils = trpc.useUtils();
+  const remove = trpc.webhooks.delete.useMutation({
+    onSuccess: async () => {
+      navigate('/webhooks');
+      utils.webhooks.get.setData({ id: webhook.id }, undefined);
+      await Promise.all([utils.webhooks.list.invalidate(), utils.auditLogs.list.invalidate()]);
+      toast.success('Webhook deleted.');
+    },
+    onError: (e) => toast.error(errorMessage(e)),
+  });
+
+  return (
+    <Dialog
+      title="Delete this webhook?"
+      tone="danger"
+      busy={remove.isPending}
+      onClose={onClose}
+      testId="delete-webhook-dialog"
+      description={
+        <p>
+          No more events go to <code className="mono webhook-url">{webhook.url}</code>, and its delivery log is deleted with it.{' '}
+          <strong>This cannot be undone.</strong> To pause deliveries instead, disable it.
+        </p>
+      }
+    >
+      <div className="dialog-actions">
+        <Button variant="ghost" onClick={onClose} disabled={remove.isPending} data-autofocus>
+          Cancel
+        </Button>
+        <Button variant="danger" busy={remove.isPending} onClick={() => remove.mutate({ id: webhook.id })}>
+          Delete webhook
+        </Button>
+      </div>
+    </Dialog>
+  );
+}
