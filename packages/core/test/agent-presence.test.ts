@@ -1,17 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DAY, type Harness, type SignedInUser, closeHarnesses, createHarness, expectAppError, meta, peerOf, signUp, store } from './helpers.js';
-import { Receiver } from './webhook-receiver.js';
+import { useReceiver } from './webhook-receiver.js';
 
 afterEach(closeHarnesses);
 
 const SECOND = 1000;
-let receiver: Receiver;
-let url: string;
-beforeEach(async () => {
-  receiver = new Receiver();
-  url = await receiver.start();
-});
-afterEach(() => receiver.stop());
+const hooks = useReceiver();
 
 async function setUp(): Promise<{ h: Harness; alice: SignedInUser }> {
   const h = await createHarness({ core: { webhooks: { allowPrivateTargets: true } } });
@@ -65,7 +59,7 @@ describe('agent presence', () => {
 
   it('agent.online and agent.offline alternate, one of each per transition', async () => {
     const { h, alice } = await setUp();
-    await h.core.webhooks.create(alice.principal, { url, events: ['agent.online', 'agent.offline'], description: null }, meta());
+    await h.core.webhooks.create(alice.principal, { url: hooks.url, events: ['agent.online', 'agent.offline'], description: null }, meta());
     const a = await h.core.agents.create(alice.principal, { name: 'gw', label: 'rack 1' }, meta());
     await h.core.agents.heartbeat(alice.principal, a.id, { version: '1.0.0' }, meta('203.0.113.5'));
     await h.core.agents.heartbeat(alice.principal, a.id, {}, meta('203.0.113.5'));
@@ -89,7 +83,7 @@ describe('agent presence', () => {
     expect(await events(h, alice.workspaceId)).toEqual(['agent.online', 'agent.offline', 'agent.online', 'agent.offline', 'agent.online']);
 
     await h.core.webhooks.deliverDue();
-    const bodies = receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+    const bodies = hooks.receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
     expect(bodies).toHaveLength(5);
     expect(bodies.find((b) => b.type === 'agent.online')!.data).toMatchObject({ id: a.id, name: 'gw', label: 'rack 1', lastSeenIp: '203.0.113.5', version: '1.0.0' });
     expect(bodies.find((b) => b.type === 'agent.offline')!.data).toMatchObject({ id: a.id, name: 'gw', lastSeenAt: expect.any(String) });
@@ -143,7 +137,7 @@ describe('agent presence', () => {
 
   it('agent.created and agent.deleted are events too', async () => {
     const { h, alice } = await setUp();
-    await h.core.webhooks.create(alice.principal, { url, events: ['*'], description: null }, meta());
+    await h.core.webhooks.create(alice.principal, { url: hooks.url, events: ['*'], description: null }, meta());
     const a = await h.core.agents.create(alice.principal, { name: 'gw', label: null }, meta());
     await h.core.agents.remove(alice.principal, a.id, meta());
     expect(await events(h, alice.workspaceId)).toEqual(['agent.created', 'agent.deleted']);
@@ -153,7 +147,7 @@ describe('agent presence', () => {
 describe('key expiry notices', () => {
   it('api_key.expiring a week ahead and api_key.expired when it passes, once each; none for revoked keys', async () => {
     const { h, alice } = await setUp();
-    await h.core.webhooks.create(alice.principal, { url, events: ['api_key.expiring', 'api_key.expired'], description: null }, meta());
+    await h.core.webhooks.create(alice.principal, { url: hooks.url, events: ['api_key.expiring', 'api_key.expired'], description: null }, meta());
     const in8Days = new Date(h.clock.now().getTime() + 8 * DAY).toISOString();
     const key = await h.core.apiKeys.create(alice.principal, { name: 'ci', expiresAt: in8Days }, meta());
     const revoked = await h.core.apiKeys.create(alice.principal, { name: 'old', expiresAt: in8Days }, meta());
@@ -178,7 +172,7 @@ describe('key expiry notices', () => {
     expect(await events(h, alice.workspaceId)).toEqual(['api_key.expired', 'api_key.expiring', 'api_key.expired']);
 
     await h.core.webhooks.deliverDue();
-    const bodies = receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+    const bodies = hooks.receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
     expect(bodies.filter((b) => b.type === 'api_key.expiring').map((b) => b.data)).toEqual([{ id: key.id, name: 'ci', prefix: key.prefix, expiresAt: in8Days }]);
     expect(bodies.filter((b) => b.type === 'api_key.expired').map((b) => b.data.id).sort()).toEqual([key.id, rolled.id].sort());
   });
@@ -188,7 +182,7 @@ describe.runIf(store === 'postgres')('presence across instances', () => {
   it('heartbeats at two instances at once bring one agent.online', async () => {
     const { h, alice } = await setUp();
     const peer = await peerOf(h);
-    await h.core.webhooks.create(alice.principal, { url, events: ['*'], description: null }, meta());
+    await h.core.webhooks.create(alice.principal, { url: hooks.url, events: ['*'], description: null }, meta());
     const a = await h.core.agents.create(alice.principal, { name: 'gw', label: null }, meta());
     await Promise.all([
       h.core.agents.heartbeat(alice.principal, a.id, {}, meta()),

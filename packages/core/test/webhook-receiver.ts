@@ -1,5 +1,6 @@
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach } from 'vitest';
 
 export interface Received {
   headers: IncomingHttpHeaders;
@@ -40,4 +41,15 @@ export class Receiver {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server = null;
   }
+}
+
+/** A fresh receiver for each test of the calling file: `r.receiver` and `r.url` are set before each. */
+export function useReceiver(): { receiver: Receiver; url: string } {
+  const r = { receiver: new Receiver(), url: '' };
+  beforeEach(async () => {
+    r.receiver = new Receiver();
+    r.url = await r.receiver.start();
+  });
+  afterEach(() => r.receiver.stop());
+  return r;
 }

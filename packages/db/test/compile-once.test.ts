@@ -9,9 +9,9 @@ beforeEach(async () => {
   await t.db
     .insertInto('agents')
     .values([
-      { id: 'agt_a', workspace_id: 'ws_1', name: 'a', label: null, created_at: at, last_seen_at: null },
-      { id: 'agt_b', workspace_id: 'ws_2', name: 'b', label: 'x', created_at: at, last_seen_at: null },
-      { id: 'agt_c', workspace_id: 'ws_2', name: 'c', label: 'y', created_at: at, last_seen_at: null },
+      { id: 'agt_a', workspace_id: 'ws_1', name: 'a', label: null, created_at: at, last_seen_at: null, last_seen_ip: null, version: null, reported_online: 0 },
+      { id: 'agt_b', workspace_id: 'ws_2', name: 'b', label: 'x', created_at: at, last_seen_at: null, last_seen_ip: null, version: null, reported_online: 0 },
+      { id: 'agt_c', workspace_id: 'ws_2', name: 'c', label: 'y', created_at: at, last_seen_at: null, last_seen_ip: null, version: null, reported_online: 0 },
     ])
     .execute();
 });

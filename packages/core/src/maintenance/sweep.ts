@@ -9,7 +9,7 @@ const INVALIDATION_LOG_MS = 3600_000;
 const DAY_MS = 24 * 3600_000;
 /** Webhook events and their deliveries are kept this long (the last retry of an event is about 28 h after it). */
 export const WEBHOOK_LOG_RETENTION_DAYS = 30;
-/** Rows per delete statement: a long audit log is trimmed in steps that each stay far below the statement timeout. */
+/** Rows per delete statement of a trimmed log. */
 const BATCH = 5000;
 
 /**
@@ -20,22 +20,16 @@ const BATCH = 5000;
 export function createSweep(deps: { store: Store; clock: Clock; sharedLimiters: SharedWindowLimiter[]; auditRetentionDays: number }) {
   const { store, clock } = deps;
 
-  async function trimAuditLog(before: string): Promise<void> {
+  /**
+   * Deletes the rows of `table` created before `before`, `BATCH` at a time: a long log is trimmed in
+   * steps that each stay far below the statement timeout. Webhook events take their deliveries
+   * with them (foreign key, on delete cascade).
+   */
+  async function trim(table: 'audit_logs' | 'webhook_events', key: 'seq' | 'id', before: string): Promise<void> {
     for (;;) {
       const res = await store.db
-        .deleteFrom('audit_logs')
-        .where('seq', 'in', (eb) => eb.selectFrom('audit_logs').select('seq').where('created_at', '<', before).limit(BATCH))
-        .executeTakeFirst();
-      if (Number(res.numDeletedRows) < BATCH) return;
-    }
-  }
-
-  /** Old webhook events; their deliveries go with them (foreign key, on delete cascade). */
-  async function trimWebhookLog(before: string): Promise<void> {
-    for (;;) {
-      const res = await store.db
-        .deleteFrom('webhook_events')
-        .where('id', 'in', (eb) => eb.selectFrom('webhook_events').select('id').where('created_at', '<', before).limit(BATCH))
+        .deleteFrom(table)
+        .where(key, 'in', (eb) => eb.selectFrom(table).select(key).where('created_at', '<', before).limit(BATCH))
         .executeTakeFirst();
       if (Number(res.numDeletedRows) < BATCH) return;
     }
@@ -44,8 +38,8 @@ export function createSweep(deps: { store: Store; clock: Clock; sharedLimiters: 
   return async function sweep(): Promise<void> {
     const now = clock.now();
     const nowIso = iso(now);
-    await trimAuditLog(iso(new Date(now.getTime() - deps.auditRetentionDays * DAY_MS)));
-    await trimWebhookLog(iso(new Date(now.getTime() - WEBHOOK_LOG_RETENTION_DAYS * DAY_MS)));
+    await trim('audit_logs', 'seq', iso(new Date(now.getTime() - deps.auditRetentionDays * DAY_MS)));
+    await trim('webhook_events', 'id', iso(new Date(now.getTime() - WEBHOOK_LOG_RETENTION_DAYS * DAY_MS)));
     await store.db.deleteFrom('magic_links').where('expires_at', '<=', nowIso).execute();
     await store.db.deleteFrom('pending_registrations').where('expires_at', '<=', nowIso).execute();
     await store.db.deleteFrom('sessions').where('expires_at', '<=', nowIso).execute();

@@ -39,6 +39,7 @@ export function createWebhookDelivery(deps: {
   let running: Promise<void> | null = null;
   let again = false;
   let stopping = false;
+  let lastFailureLoggedAt = 0;
   const inFlight = new Set<AbortController>();
   type Job = SignedDelivery & { attempt: number; webhook_id: string };
 
@@ -53,6 +54,8 @@ export function createWebhookDelivery(deps: {
       .where('status', '=', 'pending')
       .where('next_attempt_at', '<=', nowIso)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', nowIso)]))
+      // An event written while its endpoint was being disabled waits for it to be enabled again.
+      .where('webhook_id', 'in', (eb) => eb.selectFrom('webhook_endpoints').select('id').where('enabled', '=', 1))
       .orderBy('next_attempt_at')
       .limit(BATCH);
     if (store.dialect === 'postgres') due = due.forUpdate().skipLocked();
@@ -176,7 +179,11 @@ export function createWebhookDelivery(deps: {
         try {
           await deliverDue();
         } catch (err) {
-          logger.error('webhook delivery failed; retrying shortly', { error: String(err) });
+          // Polled every second: an outage of the store is logged every 30 s, not every poll.
+          if (Date.now() - lastFailureLoggedAt >= 30_000) {
+            lastFailureLoggedAt = Date.now();
+            logger.error('webhook delivery could not read or record deliveries; retrying every second', { error: String(err) });
+          }
         }
       } while (again && !stopping);
     })().finally(() => {
