@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS, assertPrerequisites, eventually, launchBrowser, makeTempDir, startServer, startSmtpSink, startWebhookReceiver } from './harness.js';
+import { SCREENSHOTS, assertPrerequisites, eventually, launchBrowser, makeTempDir, startReferenceAgent, startServer, startSmtpSink, startWebhookReceiver } from './harness.js';
 
 /**
  * The whole workspace lifecycle, in Debian's Chromium against the real built server and a real
@@ -376,39 +376,39 @@ describe('admin SPA, end to end', () => {
     expect(await page.getByTestId('agent-row').count()).toBe(1);
   });
 
-  it('shows an agent as online, live, once it sends a heartbeat, and filters by status', async () => {
+  it('shows the reference agent online, live, while it runs, filters by status, and offline once it is stopped', async () => {
     const rows = page.getByTestId('agent-row');
     const gateway = rows.filter({ hasText: 'office-gateway' });
     await gateway.getByText('Offline').waitFor();
     expect(await gateway.getByTestId('agent-last-seen').innerText()).toBe('Never');
     expect((await registerAgent(s.rolledKey, 'backup-gateway')).status).toBe(201);
 
-    const agents = (await (await callAgents(s.rolledKey)).json()) as { id: string; name: string }[];
-    const id = agents.find((a) => a.name === 'office-gateway')!.id;
-    const beat = await fetch(url(`/v1/agents/${id}/heartbeat`), {
-      method: 'POST',
-      headers: { 'x-api-key': s.rolledKey, 'content-type': 'application/json' },
-      body: JSON.stringify({ version: '1.4.2' }),
-    });
-    expect(beat.status).toBe(200);
-    expect(((await beat.json()) as { status: string }).status).toBe('online');
+    // `npx private-connect agent --name office-gateway`: it finds the agent registered above by name.
+    const agent = startReferenceAgent(url(''), s.rolledKey, 'office-gateway');
+    try {
+      // No reload: the page polls.
+      await page.locator('[data-testid="agent-row"][data-status="online"]', { hasText: 'office-gateway' }).waitFor({ timeout: 20_000 });
+      expect(agent.log()).toMatch(/found as agt_\w+; reusing it/);
+      await gateway.getByText('Online').waitFor();
+      const lastSeen = await gateway.getByTestId('agent-last-seen').innerText();
+      expect(lastSeen).toContain('just now');
+      expect(lastSeen).toContain('127.0.0.1');
+      expect(await gateway.innerText()).toMatch(/\d+\.\d+\.\d+/); // the version the agent reports
+      await rows.filter({ hasText: 'backup-gateway' }).waitFor();
 
-    // No reload: the page polls.
-    await page.locator('[data-testid="agent-row"][data-status="online"]', { hasText: 'office-gateway' }).waitFor({ timeout: 20_000 });
-    await gateway.getByText('Online').waitFor();
-    const lastSeen = await gateway.getByTestId('agent-last-seen').innerText();
-    expect(lastSeen).toContain('just now');
-    expect(lastSeen).toContain('127.0.0.1');
-    expect(await gateway.innerText()).toContain('1.4.2');
-    await rows.filter({ hasText: 'backup-gateway' }).waitFor();
-
-    await page.getByLabel('Online', { exact: true }).check();
-    await eventually(async () => expect(await rows.allInnerTexts()).toEqual([expect.stringContaining('office-gateway')]));
-    await page.getByLabel('Offline', { exact: true }).check();
-    await eventually(async () => expect(await rows.allInnerTexts()).toEqual([expect.stringContaining('backup-gateway')]));
-    await page.getByLabel('All', { exact: true }).check();
-    await eventually(async () => expect(await rows.count()).toBe(2));
-    await shotsOfPage('agents-status');
+      await page.getByLabel('Online', { exact: true }).check();
+      await eventually(async () => expect(await rows.allInnerTexts()).toEqual([expect.stringContaining('office-gateway')]));
+      await page.getByLabel('Offline', { exact: true }).check();
+      await eventually(async () => expect(await rows.allInnerTexts()).toEqual([expect.stringContaining('backup-gateway')]));
+      await page.getByLabel('All', { exact: true }).check();
+      await eventually(async () => expect(await rows.count()).toBe(2));
+      await shotsOfPage('agents-status');
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    // Stopped: no more heartbeats, so past the server's threshold (5 s here) the page says offline, by itself.
+    await page.locator('[data-testid="agent-row"][data-status="offline"]', { hasText: 'office-gateway' }).waitFor({ timeout: 30_000 });
+    expect(agent.log()).toContain('stopped');
   });
 
   it('adds a webhook pointing at a local receiver and shows its secret once', async () => {

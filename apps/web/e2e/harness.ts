@@ -134,6 +134,27 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** `npx private-connect agent` as a person runs it: the built CLI, a real process, heartbeating every second. */
+export function startReferenceAgent(serverUrl: string, apiKey: string, name: string) {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'apps/server/bin/private-connect.mjs'), 'agent', '--name', name, '--interval', '1'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', PRIVATE_CONNECT_URL: serverUrl, PRIVATE_CONNECT_API_KEY: apiKey },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  return {
+    log: () => log,
+    /** SIGTERM, as systemd stops it; resolves with the exit code. */
+    async stop(): Promise<number | null> {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
 /** The real built server (`node apps/server/dist/main.js`) on a free port with a temp database. */
 export async function startServer(smtpPort: number, dataDir: string) {
   const port = await freePort();
@@ -151,6 +172,8 @@ export async function startServer(smtpPort: number, dataDir: string) {
       WEB_DIST,
       // The suite's webhook receiver is a plain-http server on 127.0.0.1.
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      // Short, so the reference agent is seen to go offline once stopped without a long wait.
+      AGENT_OFFLINE_AFTER_SECONDS: '5',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
