@@ -36,7 +36,7 @@ describe('outbox mailer (no SMTP_URL)', () => {
     const logger: Logger = { info: (message, fields) => lines.push({ message, fields }), warn() {}, error() {} };
     const mailer = createOutboxMailer(dir, 'Private Connect <no-reply@localhost>', logger, () => new Date('2026-03-02T10:00:00.000Z'));
     const core = await coreWith(mailer);
-    expect(core.publicConfig).toEqual({ mailConfigured: false, publicUrl: PUBLIC_URL, signup: { open: true, emailDomains: [] } });
+    expect(core.publicConfig).toEqual({ mailConfigured: false, publicUrl: PUBLIC_URL, signup: { open: true, emailDomains: [] }, agentOfflineAfterSeconds: 90 });
 
     await core.auth.register({ email: 'alice@example.com', workspaceName: 'acme' }, meta());
     await core.queue.idle();
