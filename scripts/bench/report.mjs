@@ -52,16 +52,22 @@ const MIN_ROWS = { sqlite: 16, postgres: 512 };
 /** The reference writer the probe and the 3b/3p lines compare with: every row formatted first, then fixed 250-row chunks. */
 const OLD_CHUNK = 250;
 
+/** Rows per statement of the usage-history flush on SQLite (powers of two, at most 64: at most 7 statements for k < 64, ceil(k / 64) + 6 in general). */
+const USAGE_ROWS = 64;
+
 /**
  * The most commits "one flush a second, at most ceil(k / m) statements for k keys" allows for a
  * scenario's bursts (m = MIN_ROWS of its store): a burst of d seconds sees at most ceil(d) flush
  * ticks with usage pending plus the one that writes what was left when it ended, and
  * ceil(k / m) <= 1 + floor(k / m), so in all at most ticks + requests / m (each request puts at most
- * one key into one flush; with one key, ticks).
+ * one key into one flush; with one key, ticks). With usage history on, each tick also adds the
+ * hourly counts: one statement for one key, at most 7 + k / 64 for k keys.
  */
 export function flushBound(r, flushMs) {
   const ticks = r.raw.reduce((n, burst) => n + Math.ceil((burst.duration * 1000) / flushMs) + 1, 0);
-  return ticks + (r.distinctKeys > 1 ? Math.floor(r.total / MIN_ROWS[r.store]) : 0);
+  const lastUse = ticks + (r.distinctKeys > 1 ? Math.floor(r.total / MIN_ROWS[r.store]) : 0);
+  if (r.env?.USAGE_HISTORY === 'off') return lastUse;
+  return lastUse + ticks + (r.distinctKeys > 1 ? 6 * ticks + Math.floor(r.total / USAGE_ROWS) : 0);
 }
 
 const n0 = (x) => Math.round(x).toLocaleString('en');
@@ -214,7 +220,7 @@ function printEventLoop(rows, c) {
       );
     }
   }
-  for (const id of ['3b', '3p']) {
+  for (const id of ['3b', '3p', '3bn', '3pn']) {
     const r = withLoop.find((x) => x.id === id);
     if (!r) continue;
     const worst = Math.max(...r.loopRounds.map((l) => l.p99));
@@ -349,6 +355,24 @@ function printProbes(probes) {
   }
 }
 
+/** Usage history on (3b, 3p) against off (3bn, 3pn): throughput, the server's CPU per request, event-loop p99. */
+function printUsageHistoryCost(byId) {
+  const p99s = (r) => (r.loopRounds ?? []).map((l) => l.p99);
+  for (const [on, off] of [
+    ['3b', '3bn'],
+    ['3p', '3pn'],
+  ]) {
+    const [a, b] = [byId[on], byId[off]];
+    if (!a || !b) continue;
+    const perRound = a.cpuRounds.map((c, i) => c / b.cpuRounds[i]);
+    console.log(
+      `usage history, ${on} vs ${off} (on vs off, ${a.distinctKeys.toLocaleString('en')} keys in turn): ${n0(a.rps)} vs ${n0(b.rps)} req/s (${(a.rps / b.rps).toFixed(3)});` +
+        ` server CPU ${a.cpuUsPerReq.toFixed(0)} vs ${b.cpuUsPerReq.toFixed(0)} µs/req (${(a.cpuUsPerReq / b.cpuUsPerReq).toFixed(3)}×, median round ${median(perRound).toFixed(3)}×);` +
+        ` event-loop p99 median ${fixed(median(p99s(a)))} vs ${fixed(median(p99s(b)))} ms, worst ${fixed(Math.max(...p99s(a)))} vs ${fixed(Math.max(...p99s(b)))} ms`,
+    );
+  }
+}
+
 /** Prints the table and the lines under it; `rows` are summarised scenarios keyed by their `id`. */
 export function printReport(rows, c) {
   const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
@@ -380,6 +404,7 @@ export function printReport(rows, c) {
     );
   }
   if (has('2')) console.log(`p99 of 2: ${byId['2'].p99} ms (target ≤ 5 ms)`);
+  printUsageHistoryCost(byId);
   if (has('2', '2b')) {
     const [now, before] = [byId['2'], byId['2b']];
     console.log(
@@ -390,7 +415,7 @@ export function printReport(rows, c) {
   // Less sensitive to other load on the machine than req/s: what one request costs the server process.
   const cpuVs1 = ['2', '3'].filter((id) => byId[id]).map((id) => `${id} vs 1: ${(byId[id].cpuUsPerReq / ceiling.cpuUsPerReq).toFixed(2)}×`);
   if (cpuVs1.length) console.log(`server CPU per request, ${cpuVs1.join('; ')}`);
-  for (const id of ['2', '2u', '2k', '2p', '3', '3b', '3p']) {
+  for (const id of ['2', '2u', '2k', '2p', '3', '3b', '3p', '3bn', '3pn']) {
     const r = byId[id];
     if (!r) continue;
     const allowed = flushBound(r, c.flushMs);

@@ -317,9 +317,12 @@ async function main() {
     // 3b's server writes the last use of thousands of keys: its own copy keeps scenario 3's WAL count its own.
     const largeCopy = copyDb(LARGE_DB, join(LARGE_DIR, 'pc-3b.db'));
     const largePacedCopy = copyDb(LARGE_DB, join(LARGE_DIR, 'pc-3p.db'));
+    // 3bn and 3pn (usage history off) need copies of their own too, made only when they run.
+    const ownCopy = (id) => (wanted(id) ? copyDb(LARGE_DB, join(LARGE_DIR, `pc-${id}.db`)) : LARGE_DB);
+    const largeOf = { '3b': () => largeCopy, '3p': () => largePacedCopy, '3bn': () => ownCopy('3bn'), '3pn': () => ownCopy('3pn') };
     const app = (id, script = SERVER) => {
       const dbFile =
-        id === '3' ? LARGE_DB : id === '3b' ? largeCopy : id === '3p' ? largePacedCopy : copyDb(SMALL_DB, join(WORK, 'small', `pc-${id}.db`));
+        id === '3' ? LARGE_DB : id in largeOf ? largeOf[id]() : copyDb(SMALL_DB, join(WORK, 'small', `pc-${id}.db`));
       return { id, store: 'sqlite', script, env: appEnv(dbFile), dbFile, path: '/v1/agents', expect: 200, distinctKeys: 1 };
     };
     /** Seeded keys without ranges (every tenth has some), in turn: each flush writes the last use of every key used since the last. */
@@ -332,6 +335,18 @@ async function main() {
       },
     ];
     const paced = `paced at ${PACED_RATE.toLocaleString('en')} req/s`;
+    const historyOff = (d) => ({ ...d, env: { ...d.env, USAGE_HISTORY: 'off' } });
+    /** 3b's keys in turn at a steady rate below saturation. */
+    const paced3p = (id, name) => ({
+      ...withLastUseLog(app(id, BENCH)),
+      name,
+      rate: PACED_RATE,
+      distinctKeys: ROTATED_KEYS,
+      // Long enough to present (and cache) every key once before the rounds.
+      warmupS: Math.max(WARMUP_S, Math.ceil(ROTATED_KEYS / PACED_RATE)),
+      headers: { 'x-api-key': numberedKey(seeded.seed, 1) },
+      headersFor: () => ({ 'x-api-key': numberedKey(seeded.seed, 10 * (rotatedPaced++ % ROTATED_KEYS) + 1) }),
+    });
     const pgApp = (id, db, extraEnv = {}) => ({
       id,
       store: 'postgres',
@@ -380,16 +395,10 @@ async function main() {
         requests: rotatingKeys(() => rotated++),
       },
       { ...withLastUseLog(app('2p', BENCH)), name: `2p as 2k, ${paced}`, rate: PACED_RATE, headers: { 'x-api-key': small.key }, headersFor: () => ({ 'x-api-key': small.key }) },
-      {
-        ...withLastUseLog(app('3p', BENCH)),
-        name: `3p as 3b, ${paced}`,
-        rate: PACED_RATE,
-        distinctKeys: ROTATED_KEYS,
-        // Long enough to present (and cache) every key once before the rounds.
-        warmupS: Math.max(WARMUP_S, Math.ceil(ROTATED_KEYS / PACED_RATE)),
-        headers: { 'x-api-key': numberedKey(seeded.seed, 1) },
-        headersFor: () => ({ 'x-api-key': numberedKey(seeded.seed, 10 * (rotatedPaced++ % ROTATED_KEYS) + 1) }),
-      },
+      paced3p('3p', `3p as 3b, ${paced}`),
+      // The same two with usage history off: what counting requests per key and hour costs.
+      historyOff({ ...withLastUseLog(app('3bn', BENCH)), name: '3bn as 3b, USAGE_HISTORY=off', distinctKeys: ROTATED_KEYS, requests: rotatingKeys(() => rotated++) }),
+      historyOff(paced3p('3pn', '3pn as 3p, USAGE_HISTORY=off')),
       {
         ...app('4a'),
         name: '4a flood: malformed keys',
@@ -445,7 +454,7 @@ async function main() {
     // (3p, 3b) leave the kernel writing back their database for a while after their burst, so they
     // run after the ones compared with each other, and the floods follow them. Within a group the
     // order turns by one each round, so that no member always runs first or right after another.
-    const RUN_GROUPS = [['1'], ['2', '2b', '2u', '2k', '2o', '2l', '2m'], ['2kq', '2oq'], ['3'], ['2p', '3p'], ['3b'], ['4a'], ['4b'], ['5'], ['p1', 'p1u'], ['p2']];
+    const RUN_GROUPS = [['1'], ['2', '2b', '2u', '2k', '2o', '2l', '2m'], ['2kq', '2oq'], ['3'], ['2p', '3p', '3pn'], ['3b', '3bn'], ['4a'], ['4b'], ['5'], ['p1', 'p1u'], ['p2']];
     const roundOrder = (round) =>
       RUN_GROUPS.flatMap((ids) => {
         const members = ids.map((id) => scenarios.find((s) => s.id === id)).filter(Boolean);

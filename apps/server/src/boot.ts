@@ -70,6 +70,8 @@ async function run(opts: BootOptions): Promise<void> {
     authLimits: config.authLimits,
     signup: config.signup,
     auditRetentionDays: config.auditRetentionDays,
+    usageHistory: config.usageHistory,
+    usageRetentionDays: config.usageRetentionDays,
     agentOfflineAfterSeconds: config.agentOfflineAfterSeconds,
     webhooks: { allowPrivateTargets: config.webhookAllowPrivateTargets },
     logger,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type AuthLimits, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_AUTH_LIMITS } from '@pc/core';
-import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS } from '@pc/contract';
+import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS, DEFAULT_USAGE_RETENTION_DAYS } from '@pc/contract';
 import { isPostgresUrl } from '@pc/db';
 import type { LogLevel } from './logger.js';
 import { z } from 'zod';
@@ -69,6 +69,8 @@ const schema = z.object({
   LIMIT_MAILS_PER_EMAIL_PER_15_MINUTES: intFrom('LIMIT_MAILS_PER_EMAIL_PER_15_MINUTES', DEFAULT_AUTH_LIMITS.perEmailPer15Minutes, 1, 1_000_000),
   LIMIT_VERIFY_PER_IP_PER_MINUTE: intFrom('LIMIT_VERIFY_PER_IP_PER_MINUTE', DEFAULT_AUTH_LIMITS.verifyPerIpPerMinute, 1, 1_000_000),
   AUDIT_RETENTION_DAYS: intFrom('AUDIT_RETENTION_DAYS', DEFAULT_AUDIT_RETENTION_DAYS, 1, 36_500),
+  USAGE_HISTORY: z.enum(['on', 'off'], { error: 'USAGE_HISTORY must be on or off.' }).default('on'),
+  USAGE_RETENTION_DAYS: intFrom('USAGE_RETENTION_DAYS', DEFAULT_USAGE_RETENTION_DAYS, 1, 3650),
   AGENT_OFFLINE_AFTER_SECONDS: intFrom('AGENT_OFFLINE_AFTER_SECONDS', DEFAULT_AGENT_OFFLINE_AFTER_SECONDS, 1, 86_400),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false'], { error: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false.' }).default('false'),
   SHUTDOWN_TIMEOUT_MS: intFrom('SHUTDOWN_TIMEOUT_MS', 10_000, 1000, 600_000),
@@ -99,6 +101,10 @@ export interface Config {
   signup: { open: boolean; emailDomains: string[] };
   authLimits: AuthLimits;
   auditRetentionDays: number;
+  /** Requests are counted per key and hour (USAGE_HISTORY). */
+  usageHistory: boolean;
+  /** Hourly usage per key is kept this long. */
+  usageRetentionDays: number;
   /** An agent is online while its last heartbeat is younger than this. */
   agentOfflineAfterSeconds: number;
   /** Webhooks may go to loopback and private addresses, and over plain http (tests, trusted internal setups). */
@@ -145,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultWebDist: string): Conf
       verifyPerIpPerMinute: e.LIMIT_VERIFY_PER_IP_PER_MINUTE,
     },
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    usageHistory: e.USAGE_HISTORY === 'on',
+    usageRetentionDays: e.USAGE_RETENTION_DAYS,
     agentOfflineAfterSeconds: e.AGENT_OFFLINE_AFTER_SECONDS,
     webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -127,6 +127,8 @@ export async function startTestServer(opts: TestServerOptions = {}, existingSink
     rateLimitPerMinute: config.rateLimitPerMinute,
     authLimits: { registerPerIpPerMinute: 1000, loginPerIpPerMinute: 1000, perEmailPer15Minutes: 1000, verifyPerIpPerMinute: 1000, ...opts.authLimits },
     ...(opts.clock ? { clock: opts.clock } : {}),
+    usageHistory: config.usageHistory,
+    usageRetentionDays: config.usageRetentionDays,
     agentOfflineAfterSeconds: config.agentOfflineAfterSeconds,
     webhooks: { allowPrivateTargets: config.webhookAllowPrivateTargets },
     logger,

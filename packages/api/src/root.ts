@@ -4,6 +4,7 @@ import { apiKeysRouter } from './routers/api-keys.js';
 import { auditLogsRouter } from './routers/audit-logs.js';
 import { authRouter } from './routers/auth.js';
 import { configQuery } from './routers/config.js';
+import { usageRouter } from './routers/usage.js';
 import { webhooksRouter } from './routers/webhooks.js';
 import { router } from './trpc.js';
 
@@ -14,6 +15,7 @@ export const appRouter = router({
   agents: agentsRouter,
   auditLogs: auditLogsRouter,
   webhooks: webhooksRouter,
+  usage: usageRouter,
 });
 
 export type AppRouter = typeof appRouter;

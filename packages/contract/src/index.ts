@@ -4,6 +4,7 @@ export * from './auth.js';
 export * from './api-keys.js';
 export * from './agents.js';
 export * from './webhooks.js';
+export * from './usage.js';
 export * from './audit.js';
 export * from './errors.js';
 export * from './key-format.js';

@@ -20,8 +20,10 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const MAX_WEBHOOKS_PER_WORKSPACE = 20;
 export const MAX_SECRET_OVERLAP_SECONDS = 604_800;
 export const DEFAULT_SECRET_OVERLAP_SECONDS = 86_400;
-/** `api_key.expiring` is sent this long before a key's `expiresAt`. */
+/** `api_key.expiring` (and a mail to the owners) goes out this long before a key's `expiresAt`… */
 export const KEY_EXPIRING_NOTICE_DAYS = 7;
+/** …and again this long before it. */
+export const KEY_EXPIRING_SOON_NOTICE_DAYS = 1;
 
 /**
  * An absolute http(s) URL without credentials or fragment. Whether `http:` and private targets are

@@ -1,6 +1,6 @@
 import type { PublicConfig, SignupPolicy } from '@pc/contract';
 import { sql } from 'kysely';
-import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS } from '@pc/contract';
+import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS, DEFAULT_USAGE_RETENTION_DAYS } from '@pc/contract';
 import { PRESENCE_CHECK_MS, createAgentPresence } from './agents/agent-presence.js';
 import { type Heartbeat, createAgentsService } from './agents/agents.service.js';
 import { createApiKeyManagement, type KeyUse } from './api-keys/api-key-management.service.js';
@@ -24,6 +24,8 @@ import { FixedWindowLimiter, type RateLimiter } from './shared/rate-limiter.js';
 import { type Clock, type Logger, type RandomSource, cryptoRandom, newId, silentLogger, systemClock } from './shared/runtime.js';
 import { type CoreObserver, silentObserver } from './shared/observer.js';
 import { UsageBuffer } from './shared/usage-buffer.js';
+import { UsageCounter } from './usage/usage-counter.js';
+import { createUsageHistory } from './usage/usage-history.js';
 import { type StoreDeps, createStore } from './store/store.js';
 import { createWebhookDelivery } from './webhooks/webhook-delivery.js';
 import { createWebhookOutbox } from './webhooks/webhook-outbox.js';
@@ -54,6 +56,10 @@ export interface CoreOptions {
   besideServer?: boolean;
   /** Told about key checks, the cache, flushes, mail and sign-ins (metrics). */
   observer?: CoreObserver;
+  /** Hourly usage counts older than this are deleted by the sweep (default DEFAULT_USAGE_RETENTION_DAYS). */
+  usageRetentionDays?: number;
+  /** false (USAGE_HISTORY=off): requests are not counted per key and hour. */
+  usageHistory?: boolean;
   /** An agent is online while its last heartbeat is younger than this (default 90). */
   agentOfflineAfterSeconds?: number;
   webhooks?: {
@@ -124,6 +130,8 @@ export function createCore(opts: CoreOptions) {
   const webhooks = { ...createWebhooksService({ store, clock, random, audit, targets }), ...createWebhookLog({ store, outbox }) };
   const repo = createApiKeysRepository(store);
   const usage = new UsageBuffer<KeyUse>();
+  const counter = new UsageCounter(opts.usageHistory ?? true);
+  const history = createUsageHistory({ store, clock, counter, repo, observer });
   const management = createApiKeyManagement({ store, repo, invalidation, usage, clock, random, audit, outbox });
   const verification = createApiKeyVerification({
     store,
@@ -135,6 +143,7 @@ export function createCore(opts: CoreOptions) {
     clock,
     audit,
     observer,
+    counter,
     rateLimitPerMinute: opts.rateLimitPerMinute,
   });
   const agentDeps = {
@@ -149,11 +158,17 @@ export function createCore(opts: CoreOptions) {
   const agents = createAgentsService(agentDeps);
   const presence = createAgentPresence({ ...agentDeps, observer });
   const operator = createOperatorService({ store, clock, random, audit, publicUrl: opts.publicUrl, management, repo });
-  const sweep = createSweep({ store, clock, sharedLimiters, auditRetentionDays: opts.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS });
+  const sweep = createSweep({
+    store,
+    clock,
+    sharedLimiters,
+    auditRetentionDays: opts.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
+    trimUsage: () => history.trim(opts.usageRetentionDays ?? DEFAULT_USAGE_RETENTION_DAYS),
+  });
   const jobs = createScheduledJobs({ store, clock, instanceId, logger });
   jobs.every('sweep', SWEEP_EVERY_MS, sweep);
   jobs.every('agent-presence', PRESENCE_CHECK_MS, presence.reportOffline);
-  jobs.every('key-expiry-notices', EXPIRY_NOTICE_CHECK_MS, createKeyExpiryNotices({ store, clock, outbox }));
+  jobs.every('key-expiry-notices', EXPIRY_NOTICE_CHECK_MS, createKeyExpiryNotices({ store, clock, outbox, mail, publicUrl: opts.publicUrl }));
 
   let flushTimer: NodeJS.Timeout | undefined;
   let connected: Promise<void> | undefined;
@@ -164,6 +179,7 @@ export function createCore(opts: CoreOptions) {
     flushing = flushing.then(async () => {
       try {
         await verification.flushUsage();
+        await history.flush();
         await sessions.flushUsage();
         await presence.flushHeartbeats();
       } catch (err) {
@@ -177,7 +193,8 @@ export function createCore(opts: CoreOptions) {
 
   return {
     auth: { ...signIn, ...sessions, sweepExpired: sweep },
-    apiKeys: { ...management, ...verification },
+    apiKeys: { ...management, ...verification, usage: history.keyUsage },
+    usage: { workspace: history.workspaceUsage },
     agents: { ...agents, heartbeat: presence.heartbeat },
     webhooks: { ...webhooks, deliverDue: delivery.deliverDue },
     audit,

@@ -173,7 +173,7 @@ describe('key expiry notices', () => {
 
     await h.core.webhooks.deliverDue();
     const bodies = hooks.receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
-    expect(bodies.filter((b) => b.type === 'api_key.expiring').map((b) => b.data)).toEqual([{ id: key.id, name: 'ci', prefix: key.prefix, expiresAt: in8Days }]);
+    expect(bodies.filter((b) => b.type === 'api_key.expiring').map((b) => b.data)).toEqual([{ id: key.id, name: 'ci', prefix: key.prefix, expiresAt: in8Days, noticeDays: 7 }]);
     expect(bodies.filter((b) => b.type === 'api_key.expired').map((b) => b.data.id).sort()).toEqual([key.id, rolled.id].sort());
   });
 });

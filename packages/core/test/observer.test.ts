@@ -51,7 +51,8 @@ describe('what the core tells its observer', () => {
     // Misses: the first look-up of each key and of the unknown one; the second unknown is a (negative) hit.
     expect(rec.lookups).toEqual([false, true, true, false, false, false, false, true]);
     await h.core.flush();
-    expect(rec.flushes).toEqual([{ what: 'api_keys', rows: 1 }, { what: 'sessions', rows: 1 }]);
+    // Usage history: one row each for the ok key (ok, rate-limited), the ranged one and the expired one; revoked and unknown keys count for no key.
+    expect(rec.flushes).toEqual([{ what: 'api_keys', rows: 1 }, { what: 'api_key_usage', rows: 3 }, { what: 'sessions', rows: 1 }]);
     expect(rec.signIns).toEqual([true]);
   });
 });

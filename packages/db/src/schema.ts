@@ -78,6 +78,20 @@ export interface ApiKeysTable {
   expiring_noticed_at: Timestamp | null;
   /** When `api_key.expired` was emitted (once, when `expires_at` passed). */
   expired_noticed_at: Timestamp | null;
+  /** When the day-ahead expiry notice (mail, `api_key.expiring`) went out. */
+  expiring_soon_noticed_at: Timestamp | null;
+}
+
+/** Requests made with a known key in one hour, by outcome; the flush adds to a row on conflict. */
+export interface ApiKeyUsageTable {
+  key_id: string;
+  /** The hour's start, ISO. */
+  hour_start: Timestamp;
+  workspace_id: string;
+  ok: number;
+  ip_not_allowed: number;
+  rate_limited: number;
+  expired: number;
 }
 
 export interface AgentsTable {
@@ -208,4 +222,5 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  api_key_usage: ApiKeyUsageTable;
 }

@@ -258,6 +258,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api-keys/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A key's requests over time, by outcome
+         * @description Buckets in time order, empty ones included. Counts are exact to within the 1 s in which the server writes them.
+         */
+        get: operations["getApiKeyUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's keys by requests over a range, most first */
+        get: operations["getWorkspaceUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks": {
         parameters: {
             query?: never;
@@ -599,6 +636,41 @@ export interface components {
             revokedAt: string | null;
             expiresAt: string | null;
             rolledToId: string | null;
+        };
+        ApiKeyUsage: {
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            /** @description ISO 8601 UTC timestamp with milliseconds */
+            from: string;
+            /** @description ISO 8601 UTC timestamp with milliseconds */
+            to: string;
+            /** @description In time order; a bucket with no request is present with zeros */
+            data: {
+                ok: number;
+                ipNotAllowed: number;
+                rateLimited: number;
+                expired: number;
+                /** @description Start of the hour or UTC day */
+                start: string;
+            }[];
+        };
+        WorkspaceUsage: {
+            /** @description ISO 8601 UTC timestamp with milliseconds */
+            from: string;
+            /** @description ISO 8601 UTC timestamp with milliseconds */
+            to: string;
+            /** @description One entry per key used in the range, most requests first */
+            data: {
+                ok: number;
+                ipNotAllowed: number;
+                rateLimited: number;
+                expired: number;
+                keyId: string;
+                name: string;
+                prefix: string;
+                isActive: boolean;
+                total: number;
+            }[];
         };
         WebhookList: components["schemas"]["Webhook"][];
         WebhookWithSecret: {
@@ -2376,6 +2448,179 @@ export interface operations {
             };
             /** @description Unsupported Media Type: `unsupported_media_type` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiKeyUsage: {
+        parameters: {
+            query?: {
+                /** @description `hour` (default) or `day` (UTC days) */
+                granularity?: "hour" | "day";
+                /** @description ISO date-time; the answer starts with the bucket holding it (its `from` says where); default: 23 hours (hour) or 29 days (day) before the bucket holding `to` */
+                from?: string;
+                /** @description ISO date-time; default: now */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The buckets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "granularity": "hour",
+                     *       "from": "2026-03-01T11:00:00.000Z",
+                     *       "to": "2026-03-02T10:30:00.000Z",
+                     *       "data": [
+                     *         {
+                     *           "start": "2026-03-02T10:00:00.000Z",
+                     *           "ok": 1520,
+                     *           "ipNotAllowed": 3,
+                     *           "rateLimited": 0,
+                     *           "expired": 0
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKeyUsage"];
+                };
+            };
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: `authentication_required`, `invalid_api_key`, `api_key_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWorkspaceUsage: {
+        parameters: {
+            query?: {
+                /** @description ISO date-time; default: 30 days before `to` */
+                from?: string;
+                /** @description ISO date-time; default: now */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per key used in the range */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceUsage"];
+                };
+            };
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: `authentication_required`, `invalid_api_key`, `api_key_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,4 @@
-import { apiKeyIdInput, createApiKeyInput, listApiKeysInput, rollApiKeyInput, updateIpRestrictionsInput } from '@pc/contract';
+import { apiKeyIdInput, apiKeyUsageInput, createApiKeyInput, listApiKeysInput, rollApiKeyInput, updateIpRestrictionsInput } from '@pc/contract';
 import { router, sessionProcedure } from '../trpc.js';
 
 export const apiKeysRouter = router({
@@ -17,5 +17,6 @@ export const apiKeysRouter = router({
   roll: sessionProcedure
     .input(apiKeyIdInput.extend(rollApiKeyInput.shape))
     .mutation(({ ctx, input }) => ctx.core.apiKeys.roll(ctx.principal, input.id, input.gracePeriodSeconds, ctx.meta)),
+  usage: sessionProcedure.input(apiKeyUsageInput).query(({ ctx, input: { id, ...range } }) => ctx.core.apiKeys.usage(ctx.principal.workspaceId, id, range)),
 });
 

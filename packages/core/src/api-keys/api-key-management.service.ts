@@ -8,7 +8,7 @@ import { type Clock, type RandomSource, type RequestMeta, iso, newId } from '../
 import type { UsageBuffer } from '../shared/usage-buffer.js';
 import type { Store, Trx } from '../store/store.js';
 import type { WebhookOutbox } from '../webhooks/webhook-outbox.js';
-import type { ApiKeysRepository, KeyRow } from './api-keys.repository.js';
+import { type ApiKeysRepository, type KeyRow, isActiveAt } from './api-keys.repository.js';
 import { generateApiKey } from './key-format.js';
 
 export interface KeyUse {
@@ -34,7 +34,6 @@ export interface ApiKeyManagementDeps {
 const DAY_MS = 24 * 3600_000;
 const NAME_HELD = 'api_keys(workspace_id, name)';
 
-const isActive = (r: Pick<KeyRow, 'revoked_at' | 'expires_at'>, nowIso: string) => r.revoked_at === null && (r.expires_at === null || r.expires_at > nowIso);
 
 /** Creating, listing, restricting, rolling and revoking keys: the session-only side of API keys. */
 export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
@@ -52,7 +51,7 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
       lastUsedAt: pending ? iso(new Date(pending.at)) : r.last_used_at,
       lastUsedIp: pending ? normalizeIp(pending.ip) : r.last_used_ip,
       createdAt: r.created_at,
-      isActive: isActive(r, iso(clock.now())),
+      isActive: isActiveAt(r, iso(clock.now())),
       revokedAt: r.revoked_at,
       expiresAt: r.expires_at,
       rolledToId: r.rolled_to_id,

@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import type { KeyUse } from './api-key-management.service.js';
 import type { ApiKeysRepository } from './api-keys.repository.js';
 import type { CachedKey, KeyCache } from './key-cache.js';
+import type { UsageCounter } from '../usage/usage-counter.js';
 
 export interface KeyAuthentication {
   principal: ApiKeyPrincipal;
@@ -28,6 +29,8 @@ export interface ApiKeyVerificationDeps {
   clock: Clock;
   audit: AuditService;
   observer: CoreObserver;
+  /** Requests per key and hour by outcome (usage history); counted here, written by the flush. */
+  counter: UsageCounter;
   rateLimitPerMinute: number;
 }
 
@@ -37,7 +40,7 @@ const INVALID_KEY = new AppError('invalid_api_key');
 
 /** The key check on every `/v1` request made with `x-api-key`, and the usage it records. */
 export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
-  const { store, repo, cache, invalidation, limiter, usage, clock, audit, observer } = deps;
+  const { store, repo, cache, invalidation, limiter, usage, clock, audit, observer, counter } = deps;
   let flushes = 0;
 
   async function load(hash: string): Promise<CachedKey | null> {
@@ -75,6 +78,7 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
     const rateLimit = { limit: decision.limit, remaining: decision.remaining, resetSeconds: decision.resetSeconds };
     if (!decision.allowed) {
       observer.keyChecked('rate_limited');
+      counter.count(key.id, key.workspaceId, 'rateLimited', now);
       audit.recordDenial(key.id, denial(key, 'api_key.rate_limited', meta));
       throw new AppError('rate_limited', `Rate limit of ${decision.limit} requests a minute exceeded. Retry in ${decision.retryAfter} s.`, {
         retryAfter: decision.retryAfter,
@@ -82,6 +86,7 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
       });
     }
     usage.record(key.id, { at: now, ip: meta.ip });
+    counter.count(key.id, key.workspaceId, 'ok', now);
     observer.keyChecked('ok');
     return { principal: { kind: 'api_key', keyId: key.id, workspaceId: key.workspaceId }, rateLimit };
   }
@@ -95,11 +100,13 @@ export function createApiKeyVerification(deps: ApiKeyVerificationDeps) {
   function judge(key: CachedKey, meta: RequestMeta, now: number): KeyAuthentication | Promise<KeyAuthentication> {
     if (key.revoked) return refuse('revoked', INVALID_KEY);
     if (key.expiresAt !== null && key.expiresAt <= now) {
+      counter.count(key.id, key.workspaceId, 'expired', now);
       const expired = () => refuse('expired', new AppError('api_key_expired'));
       return key.expiryRecorded ? expired() : recordExpiry(key, meta).then(expired);
     }
     if (key.ranges.length > 0 && !key.allowsIp(meta.ip)) {
       observer.keyChecked('ip_not_allowed');
+      counter.count(key.id, key.workspaceId, 'ipNotAllowed', now);
       audit.recordDenial(key.id, denial(key, 'api_key.ip_denied', meta));
       throw new AppError('ip_not_allowed', `The IP address ${normalizeIp(meta.ip)} is not allowed to use this API key.`);
     }

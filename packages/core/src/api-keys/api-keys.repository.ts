@@ -9,6 +9,9 @@ export type KeyRow = Pick<
 
 const COLUMNS = ['id', 'name', 'prefix', 'allowed_ip_ranges', 'created_at', 'last_used_at', 'last_used_ip', 'revoked_at', 'expires_at', 'rolled_to_id'] as const;
 
+/** A key is active at `nowIso` when it is not revoked and not expired (in memory; `activeAt` is the same in SQL). */
+export const isActiveAt = (r: Pick<ApiKeysTable, 'revoked_at' | 'expires_at'>, nowIso: string) => r.revoked_at === null && (r.expires_at === null || r.expires_at > nowIso);
+
 /** Keys active at `nowIso`: not revoked, not expired. */
 const activeAt = (nowIso: string) => (eb: ExpressionBuilder<Database, 'api_keys'>) =>
   eb.and([eb('revoked_at', 'is', null), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)])]);
@@ -49,6 +52,13 @@ export function createApiKeysRepository(store: Store) {
       return q.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
     },
 
+    /** Name, prefix and whether active at `nowIso`, for the workspace's keys among `ids`. */
+    async describe(workspaceId: string, ids: string[], nowIso: string): Promise<Array<{ id: string; name: string; prefix: string; isActive: boolean }>> {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('api_keys').select(['id', 'name', 'prefix', 'revoked_at', 'expires_at']).where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute();
+      return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, isActive: isActiveAt(r, nowIso) }));
+    },
+
     /** How many keys each workspace has active at `nowIso` (workspaces with none are absent). */
     async activeCounts(nowIso: string): Promise<Map<string, number>> {
       const rows = await db
@@ -61,7 +71,7 @@ export function createApiKeysRepository(store: Store) {
     },
 
     /** May throw the unique violation `api_keys(workspace_id, name)`: an active key holds the name. */
-    async insert(trx: Trx, row: Omit<ApiKeysTable, 'last_used_at' | 'last_used_ip' | 'revoked_at' | 'rolled_to_id' | 'expiry_recorded_at' | 'name_released_at' | 'expiring_noticed_at' | 'expired_noticed_at'>): Promise<void> {
+    async insert(trx: Trx, row: Omit<ApiKeysTable, 'last_used_at' | 'last_used_ip' | 'revoked_at' | 'rolled_to_id' | 'expiry_recorded_at' | 'name_released_at' | 'expiring_noticed_at' | 'expired_noticed_at' | 'expiring_soon_noticed_at'>): Promise<void> {
       await trx
         .insertInto('api_keys')
         .values({ ...row, last_used_at: null, last_used_ip: null, revoked_at: null, rolled_to_id: null, expiry_recorded_at: null, name_released_at: null })

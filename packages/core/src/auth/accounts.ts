@@ -15,6 +15,17 @@ export const firstWorkspaceOf = (db: Db | Trx, userId: string) =>
     .orderBy('m.created_at', 'asc')
     .executeTakeFirst();
 
+/** Who is told when something in a workspace needs a person: its owners' e-mails, with the workspace's name. */
+export const workspaceOwners = (db: Db | Trx, workspaceId: string) =>
+  db
+    .selectFrom('workspace_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
+    .select(['u.email', 'w.name as workspaceName'])
+    .where('m.workspace_id', '=', workspaceId)
+    .where('m.role', '=', 'owner')
+    .execute();
+
 /**
  * A new user who owns a new workspace, audited as `auth.registered`: by the user (a verified
  * sign-up) or by `system` (the admin command). A taken workspace name, whether taken before or at

@@ -46,3 +46,16 @@ export function webhookDisabledMail(to: string, workspaceName: string, url: stri
     link,
   );
 }
+
+export function keyExpiringMail(to: string, workspaceName: string, key: { name: string; prefix: string; expiresAt: string }, inWords: string, link: string): MailMessage {
+  return notice(
+    to,
+    `API key "${key.name}" expires ${inWords}`,
+    [
+      `The API key "${key.name}" (${key.prefix}…) of the workspace "${workspaceName}" expires ${inWords}, at ${key.expiresAt} (UTC).`,
+      'Roll it to get a new key with the same name and IP ranges; the old one keeps working through a grace period while you update what uses it.',
+    ],
+    'Open the key',
+    link,
+  );
+}

@@ -15,9 +15,9 @@ const BATCH = 5000;
 /**
  * Deletes what can no longer be used (expired links, sign-ups and sessions, old key changes, ended
  * rate-limit windows, instances long gone), audit entries past their retention and webhook
- * events (with their deliveries) older than 30 days.
+ * events (with their deliveries) older than 30 days, and hourly usage past its retention.
  */
-export function createSweep(deps: { store: Store; clock: Clock; sharedLimiters: SharedWindowLimiter[]; auditRetentionDays: number }) {
+export function createSweep(deps: { store: Store; clock: Clock; sharedLimiters: SharedWindowLimiter[]; auditRetentionDays: number; trimUsage: () => Promise<void> }) {
   const { store, clock } = deps;
 
   /**
@@ -40,6 +40,7 @@ export function createSweep(deps: { store: Store; clock: Clock; sharedLimiters: 
     const nowIso = iso(now);
     await trim('audit_logs', 'seq', iso(new Date(now.getTime() - deps.auditRetentionDays * DAY_MS)));
     await trim('webhook_events', 'id', iso(new Date(now.getTime() - WEBHOOK_LOG_RETENTION_DAYS * DAY_MS)));
+    await deps.trimUsage();
     await store.db.deleteFrom('magic_links').where('expires_at', '<=', nowIso).execute();
     await store.db.deleteFrom('pending_registrations').where('expires_at', '<=', nowIso).execute();
     await store.db.deleteFrom('sessions').where('expires_at', '<=', nowIso).execute();

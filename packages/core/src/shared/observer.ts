@@ -11,7 +11,7 @@ export interface CoreObserver {
   keyChecked(outcome: KeyOutcome): void;
   /** A key check found its key (or its absence) in the cache, or had to read the store. */
   keyCacheLookup(hit: boolean): void;
-  usageFlushed(what: 'api_keys' | 'sessions' | 'agents', rows: number, ms: number): void;
+  usageFlushed(what: 'api_keys' | 'sessions' | 'agents' | 'api_key_usage', rows: number, ms: number): void;
   mail(event: 'sent' | 'failed' | 'given_up'): void;
   signedIn(isNewUser: boolean): void;
   /** A webhook delivery attempt: answered 2xx, or not (any other status, a timeout, a refused target). */

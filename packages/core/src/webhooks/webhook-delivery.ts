@@ -1,4 +1,5 @@
 import type { AuditService } from '../audit/audit.service.js';
+import { workspaceOwners } from '../auth/accounts.js';
 import type { MailDelivery } from '../mail/mail-delivery.js';
 import { webhookDisabledMail } from '../mail/templates.js';
 import type { CoreObserver } from '../shared/observer.js';
@@ -99,15 +100,9 @@ export function createWebhookDelivery(deps: {
       metadata: { reason, url: endpoint.url, lastStatus },
     });
     const why = reason === 'gone' ? 'the receiver answered 410 Gone.' : 'every delivery attempt failed for 3 days.';
-    const owners = await trx
-      .selectFrom('workspace_members as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .innerJoin('workspaces as ws', 'ws.id', 'm.workspace_id')
-      .select(['u.email', 'ws.name'])
-      .where('m.workspace_id', '=', endpoint.workspace_id)
-      .where('m.role', '=', 'owner')
-      .execute();
-    for (const o of owners) afterCommit(trx, () => deps.mail.send(webhookDisabledMail(o.email, o.name, endpoint.url, why, `${deps.publicUrl}/webhooks`), null));
+    for (const o of await workspaceOwners(trx, endpoint.workspace_id)) {
+      afterCommit(trx, () => deps.mail.send(webhookDisabledMail(o.email, o.workspaceName, endpoint.url, why, `${deps.publicUrl}/webhooks/${webhookId}`), null));
+    }
     logger.warn('webhook disabled', { webhookId, reason, lastStatus });
   }
 

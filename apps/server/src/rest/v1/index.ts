@@ -12,6 +12,7 @@ import { authHandlers } from './auth.js';
 import type { Handlers } from './handler.js';
 import { buildOpenApi } from './openapi.js';
 import { OPERATIONS } from './operations.js';
+import { usageHandlers } from './usage.js';
 import { webhookHandlers } from './webhooks.js';
 
 /** The /v1 router, one route per entry of OPERATIONS, in its order, with the guards its `auth` names. */
@@ -24,6 +25,7 @@ export function v1Routes(core: Core, config: Config, guards: Guards): Router {
     ...apiKeyHandlers(core),
     ...auditLogHandlers(core),
     ...webhookHandlers(core),
+    ...usageHandlers(core),
     openApiDocument: (_req, res) => {
       res.json((openapi ??= buildOpenApi(config.publicUrl)));
     },

@@ -17,7 +17,7 @@ export interface Operation {
   /** Relative to /v1, in Express's form (`/api-keys/:id`). */
   path: string;
   auth: Auth;
-  tag: 'Auth' | 'Sessions' | 'API keys' | 'Agents' | 'Webhooks' | 'Audit log' | 'Meta';
+  tag: 'Auth' | 'Sessions' | 'API keys' | 'Usage' | 'Agents' | 'Webhooks' | 'Audit log' | 'Meta';
   summary: string;
   description?: string;
   body?: { schema: z.ZodType; name: string; required?: boolean; example?: unknown };
@@ -228,6 +228,42 @@ export const OPERATIONS = [
     summary: 'Revoke an API key (irreversible, effective on the next request everywhere)',
     ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Revoked', example: { success: true } },
     errors: [401, 403, ...idPath.errors],
+  },
+  {
+    id: 'getApiKeyUsage',
+    method: 'get',
+    path: '/api-keys/:id/usage',
+    auth: 'session',
+    tag: 'Usage',
+    summary: "A key's requests over time, by outcome",
+    description: 'Buckets in time order, empty ones included. Counts are exact to within the 1 s in which the server writes them.',
+    query: {
+      schema: c.usageQuery,
+      describe: {
+        granularity: '`hour` (default) or `day` (UTC days)',
+        from: 'ISO date-time; the answer starts with the bucket holding it (its `from` says where); default: 23 hours (hour) or 29 days (day) before the bucket holding `to`',
+        to: 'ISO date-time; default: now',
+      },
+    },
+    ok: {
+      status: 200,
+      schema: c.apiKeyUsage,
+      name: 'ApiKeyUsage',
+      description: 'The buckets',
+      example: { granularity: 'hour', from: '2026-03-01T11:00:00.000Z', to: '2026-03-02T10:30:00.000Z', data: [{ start: '2026-03-02T10:00:00.000Z', ok: 1520, ipNotAllowed: 3, rateLimited: 0, expired: 0 }] },
+    },
+    errors: [401, 403, ...idPath.errors],
+  },
+  {
+    id: 'getWorkspaceUsage',
+    method: 'get',
+    path: '/usage',
+    auth: 'session',
+    tag: 'Usage',
+    summary: "The workspace's keys by requests over a range, most first",
+    query: { schema: c.workspaceUsageQuery, describe: { from: 'ISO date-time; default: 30 days before `to`', to: 'ISO date-time; default: now' } },
+    ok: { status: 200, schema: c.workspaceUsage, name: 'WorkspaceUsage', description: 'One entry per key used in the range' },
+    errors: [401, 403],
   },
   { id: 'listWebhooks', method: 'get', path: '/webhooks', auth: 'session', tag: 'Webhooks', summary: "The workspace's webhooks, newest first", ok: { status: 200, schema: c.webhookList, name: 'WebhookList', description: 'The webhooks (never their secrets)' }, errors: [401, 403] },
   {
