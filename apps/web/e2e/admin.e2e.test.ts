@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCREENSHOTS, assertPrerequisites, eventually, launchBrowser, makeTempDir, startReferenceAgent, startServer, startSmtpSink, startWebhookReceiver } from './harness.js';
@@ -29,6 +29,7 @@ const s = {
   key: '',
   keyId: '',
   rolledFromKey: '',
+  rolledFromId: '',
   rolledKey: '',
   webhookSecret: '',
   previousWebhookSecret: '',
@@ -58,6 +59,31 @@ async function shotsOfPage(name: string) {
   await fitsPhone();
   await shot(`${name}-phone`);
   await page.setViewportSize({ width: 1280, height: 800 });
+}
+/** A chart's canvas takes room and has been painted (not just laid out). */
+async function expectChartDrawn(testId: string) {
+  const canvas = page.getByTestId(testId).locator('canvas');
+  await canvas.waitFor();
+  const box = (await canvas.boundingBox())!;
+  expect(box.width).toBeGreaterThan(200);
+  expect(box.height).toBeGreaterThan(60);
+  await eventually(async () => {
+    const painted = await canvas.evaluate((c: HTMLCanvasElement) => {
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) n++;
+      return n;
+    });
+    expect(painted).toBeGreaterThan(500);
+  });
+}
+/** Column sums of a usage table, by the `data-outcome` of its cells. */
+async function sumOfColumns(table: Locator): Promise<Record<string, number>> {
+  return table.locator('td[data-outcome]').evaluateAll((tds) => {
+    const sums: Record<string, number> = {};
+    for (const td of tds) sums[td.getAttribute('data-outcome')!] = (sums[td.getAttribute('data-outcome')!] ?? 0) + Number(td.textContent!.replace(/,/g, ''));
+    return sums;
+  });
 }
 async function codeOf(res: Response): Promise<string> {
   return ((await res.json()) as { code?: string }).code ?? '';
@@ -257,6 +283,8 @@ describe('admin SPA, end to end', () => {
     const res = await callAgents(s.key);
     expect(res.status).toBe(403);
     expect(await codeOf(res)).toBe('ip_not_allowed');
+    // Two more, for the usage chart: 3 refused by IP in all.
+    for (let i = 0; i < 2; i++) expect((await callAgents(s.key)).status).toBe(403);
   });
 
   it('clearing the ranges allows every address again', async () => {
@@ -274,6 +302,51 @@ describe('admin SPA, end to end', () => {
     });
     expect(await page.getByTestId('key-last-used').innerText()).not.toBe('Never');
     expect(await page.getByTestId('key-last-used').locator('time').getAttribute('title')).toMatch(/\d{4}/);
+  });
+
+  it('charts the key’s requests by outcome, with a table of the exact numbers', async () => {
+    // 2 OK so far (one before the restriction, one after it was cleared) and 3 refused by IP; 3 more OK.
+    for (let i = 0; i < 3; i++) expect((await callAgents(s.key)).status).toBe(200);
+    const usage = page.getByTestId('key-usage');
+    // Counts are written within a second; the server adds what is still pending to its answer.
+    await eventually(async () => {
+      await page.reload();
+      expect(await usage.getByTestId('key-usage-total').innerText()).toBe('8 requests in the last 24 hours');
+    }, 3000);
+    expect(await usage.getByTestId('usage-legend').getByRole('listitem').allTextContents()).toEqual(['OK 5', 'IP not allowed 3', 'Rate limited 0', 'Expired 0']);
+    await expectChartDrawn('key-usage-chart');
+    // The table is there for screen readers while it is hidden; sums over the hours, so an hour turning over mid-test is fine.
+    const table = usage.getByTestId('key-usage-table');
+    expect(await table.getAttribute('class')).toBe('visually-hidden');
+    expect(await sumOfColumns(table)).toEqual({ ok: 5, ipNotAllowed: 3, rateLimited: 0, expired: 0, total: 8 });
+    expect(await table.locator('tbody tr').count()).toBeGreaterThanOrEqual(24);
+    await shotsOfPage('key-usage');
+
+    await usage.getByLabel('Last 30 days').check();
+    await usage.getByTestId('key-usage-total').getByText('8 requests in the last 30 days').waitFor();
+    expect(await sumOfColumns(table)).toEqual({ ok: 5, ipNotAllowed: 3, rateLimited: 0, expired: 0, total: 8 });
+    await usage.getByRole('button', { name: 'Show as a table' }).click();
+    await table.locator('tbody tr').first().waitFor({ state: 'visible' });
+    await expectChartDrawn('key-usage-chart');
+    await shot('key-usage-days');
+  });
+
+  it('lists the key on the workspace usage page with its total', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
+    await waitForPath('/usage');
+    const row = page.locator(`[data-testid="usage-row"][data-key-id="${s.keyId}"]`);
+    await row.waitFor();
+    expect(await row.locator('[data-outcome="total"]').innerText()).toBe('8');
+    expect(await row.locator('[data-outcome="ok"]').innerText()).toBe('5');
+    expect(await row.locator('[data-outcome="ipNotAllowed"]').innerText()).toBe('3');
+    expect(await page.getByTestId('usage-total').innerText()).toBe('8 requests with 1 key in the last 30 days');
+    await expectChartDrawn('usage-chart');
+    await page.getByLabel('7 days').check();
+    await page.getByTestId('usage-total').getByText('in the last 7 days', { exact: false }).waitFor();
+    expect(await row.locator('[data-outcome="total"]').innerText()).toBe('8');
+    await row.getByRole('link', { name: 'ci-deploy' }).click();
+    await waitForPath(`/keys/${s.keyId}`);
+    await page.getByTestId('key-usage-total').waitFor();
   });
 
   it('revokes the key after a confirmation that names it; the key then fails with 401', async () => {
@@ -343,6 +416,43 @@ describe('admin SPA, end to end', () => {
     await result.getByRole('button', { name: /I’ve copied it/ }).click();
     await page.getByTestId('key-rolled-notice').waitFor();
     expect(await page.getByTestId('key-rolled-notice').innerText()).toContain('1 hour');
+  });
+
+  it('says on the old key’s page that it is still in use, and flags it in the key list', async () => {
+    s.rolledFromId = pathname().split('/').pop()!;
+    // One request before the roll, one in the grace period; and one more now.
+    expect((await callAgents(s.rolledFromKey)).status).toBe(200);
+    const notice = page.getByTestId('key-still-in-use');
+    await eventually(async () => {
+      await page.reload();
+      expect(await notice.innerText()).toMatch(/^Still in use: 3 requests since \d{1,2}:\d{2} [AP]M, last at \d{1,2}:\d{2}:\d{2} [AP]M from 127\.0\.0\.1\. Move that caller to the new key/);
+    }, 3000);
+    expect(await notice.getByRole('link', { name: 'the new key' }).getAttribute('href')).toMatch(/^\/keys\/key_/);
+    expect(await page.getByTestId('key-gone-quiet').count()).toBe(0);
+    await shot('key-usage-rolled');
+
+    await page.getByRole('link', { name: '← API keys' }).click();
+    const old = page.getByTestId('api-key-row').filter({ has: page.getByTestId('rolled-key-still-called') });
+    await old.waitFor();
+    expect(await old.getByRole('link').getAttribute('href')).toBe(`/keys/${s.rolledFromId}`);
+    expect(await old.getByTestId('rolled-key-still-called').getAttribute('title')).toMatch(/^Used just now although it was rolled/);
+    await page.getByTestId('api-key-row').filter({ hasText: 'edge-gateway' }).first().waitFor();
+    expect(await page.getByTestId('rolled-key-still-called').count()).toBe(1);
+  });
+
+  it('shows every key’s usage on the usage page, most requests first', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
+    const rows = page.getByTestId('usage-row');
+    await eventually(async () => expect(await rows.count()).toBe(3));
+    // ci-deploy: 8, and 1 more while it was being revoked (the request after revoking is not one of its outcomes).
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-key-id'), tr.querySelector('[data-outcome="total"]')?.textContent]))).toEqual([
+      [s.keyId, '9'],
+      [s.rolledFromId, '3'],
+      [expect.stringMatching(/^key_/), '1'],
+    ]);
+    expect(await rows.first().innerText()).toContain('Inactive');
+    await expectChartDrawn('usage-chart');
+    await shotsOfPage('usage');
   });
 
   it('registers and deletes agents', async () => {
@@ -621,6 +731,8 @@ describe('admin SPA, end to end', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ colorScheme: 'light' });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // Every section is in reach without scrolling the bar sideways.
+    expect(await page.getByRole('navigation', { name: 'Main' }).evaluate((nav) => nav.scrollWidth - nav.clientWidth)).toBeLessThanOrEqual(0);
     await shot('keys-phone');
     await page.getByTestId('api-key-row').filter({ hasText: 'ci-deploy' }).getByRole('link', { name: 'ci-deploy' }).click();
     await page.getByTestId('key-revoked-notice').waitFor();
@@ -635,7 +747,7 @@ describe('admin SPA, end to end', () => {
     await waitForPath('/sign-in');
     await page.getByText('You are signed out.').waitFor();
 
-    for (const path of ['/keys', `/keys/${s.keyId}`, '/audit-log', '/webhooks']) {
+    for (const path of ['/keys', `/keys/${s.keyId}`, '/usage', '/audit-log', '/webhooks']) {
       await page.goto(url(path));
       await waitForPath('/sign-in');
       await page.getByText('Sign in to continue.').waitFor();

@@ -14,6 +14,7 @@ const SessionsPage = lazy(() => import('./features/sessions/sessions-page.js'));
 const AuditLogPage = lazy(() => import('./features/audit/audit-log-page.js'));
 const WebhooksPage = lazy(() => import('./features/webhooks/webhooks-page.js'));
 const WebhookDetailPage = lazy(() => import('./features/webhooks/webhook-detail-page.js'));
+const UsagePage = lazy(() => import('./features/usage/usage-page.js'));
 
 const TITLES: [string, string][] = [
   ['/sign-in', 'Sign in'],
@@ -21,6 +22,7 @@ const TITLES: [string, string][] = [
   ['/auth/verify', 'Sign in'],
   ['/keys/:id', 'API key'],
   ['/keys', 'API keys'],
+  ['/usage', 'Usage'],
   ['/agents', 'Agents'],
   ['/webhooks/:id', 'Webhook'],
   ['/webhooks', 'Webhooks'],
@@ -58,6 +60,7 @@ function SignedInRoutes({ pathname }: { pathname: string }) {
   if (pathname === '/keys') return <ApiKeysPage />;
   const key = matchPath('/keys/:id', pathname);
   if (key) return <ApiKeyDetailPage id={key.id!} />;
+  if (pathname === '/usage') return <UsagePage />;
   if (pathname === '/agents') return <AgentsPage />;
   if (pathname === '/webhooks') return <WebhooksPage />;
   const webhook = matchPath('/webhooks/:id', pathname);

@@ -77,3 +77,14 @@ export function describeUserAgent(ua: string | null): string {
   if (browser && os) return `${browser} on ${os}`;
   return browser ?? os ?? ua.slice(0, 60);
 }
+
+const clock = new Intl.DateTimeFormat('en', { timeStyle: 'medium' });
+const clockShort = new Intl.DateTimeFormat('en', { timeStyle: 'short' });
+
+/** "4:20:05 PM": a time of day today, where the date goes without saying. */
+export function clockTime(iso: string, { seconds = true } = {}): string {
+  return (seconds ? clock : clockShort).format(new Date(iso));
+}
+
+/** 1234 → "1,234". */
+export const count = (n: number) => n.toLocaleString('en');

@@ -200,3 +200,32 @@ export function PageHeader({ title, description, actions }: { title: ReactNode; 
     </div>
   );
 }
+
+/** Radio buttons drawn as one segmented control: a choice among a few, each always visible. */
+export function Segmented<T extends string | number>({
+  legend,
+  name,
+  options,
+  value,
+  onChange,
+  testId,
+}: {
+  legend: string;
+  name: string;
+  options: readonly { value: T; label: string }[];
+  value: T;
+  onChange(value: NoInfer<T>): void;
+  testId?: string;
+}) {
+  return (
+    <fieldset className="segmented" data-testid={testId}>
+      <legend className="visually-hidden">{legend}</legend>
+      {options.map((o) => (
+        <label key={o.value} className="segmented-option">
+          <input type="radio" name={name} value={o.value} checked={value === o.value} onChange={() => onChange(o.value)} />
+          <span>{o.label}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}

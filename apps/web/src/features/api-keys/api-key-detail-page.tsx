@@ -5,10 +5,12 @@ import { Link } from '../../lib/router.js';
 import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
 import { Button, EmptyState, ErrorState, Notice, RelativeTime, Spinner } from '../../lib/ui.js';
+import { KeyUsage } from '../usage/key-usage.js';
 import { IpRangeEditor } from './ip-range-editor.js';
 import { Expiry, KeyPrefix, KeyStatusBadge, keyState } from './key-status.js';
 import { RevokeKeyDialog } from './revoke-key-dialog.js';
 import { RollKeyDialog } from './roll-key-dialog.js';
+import { RotationUsageNotice } from './rotation-usage-notice.js';
 
 export default function ApiKeyDetailPage({ id }: { id: string }) {
   const toast = useToast();
@@ -97,6 +99,7 @@ export default function ApiKeyDetailPage({ id }: { id: string }) {
           {exactTime(k.expiresAt)}. <Link to={`/keys/${k.rolledToId}`}>Go to the new key</Link>.
         </Notice>
       )}
+      {k.rolledToId && active && <RotationUsageNotice apiKey={k} />}
       {k.rolledToId && !active && (
         <Notice tone="info">
           Replaced by <Link to={`/keys/${k.rolledToId}`}>the new key</Link>.
@@ -145,6 +148,8 @@ export default function ApiKeyDetailPage({ id }: { id: string }) {
           </div>
         </dl>
       </section>
+
+      <KeyUsage id={k.id} />
 
       <section className="card" aria-labelledby="ip-ranges">
         <h2 id="ip-ranges" className="card-title">

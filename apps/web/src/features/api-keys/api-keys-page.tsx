@@ -4,7 +4,7 @@ import { Link } from '../../lib/router.js';
 import { trpc } from '../../lib/trpc.js';
 import { Button, EmptyState, ErrorState, Notice, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
 import { CreateKeyDialog } from './create-key-dialog.js';
-import { Expiry, KeyPrefix, KeyStatusBadge } from './key-status.js';
+import { Expiry, KeyPrefix, KeyStatusBadge, RolledKeyUse } from './key-status.js';
 
 export function ApiKeysPage() {
   const [includeRevoked, setIncludeRevoked] = useState(false);
@@ -89,7 +89,10 @@ export function ApiKeysPage() {
                     <Expiry expiresAt={k.expiresAt} />
                   </td>
                   <td data-label="Status">
-                    <KeyStatusBadge apiKey={k} />
+                    <span className="status-stack">
+                      <KeyStatusBadge apiKey={k} />
+                      {k.rolledToId && k.isActive && <RolledKeyUse lastUsedAt={k.lastUsedAt} />}
+                    </span>
                   </td>
                 </tr>
               ))}

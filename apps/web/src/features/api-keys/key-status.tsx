@@ -1,6 +1,7 @@
 import { expiresSoon, relativeTime } from '../../lib/format.js';
 import { AlertIcon } from '../../lib/icons.js';
 import { Badge, RelativeTime } from '../../lib/ui.js';
+import { HOUR_MS } from '../usage/usage-outcomes.js';
 
 interface KeyLike {
   isActive: boolean;
@@ -46,6 +47,27 @@ export function Expiry({ expiresAt }: { expiresAt: string | null }) {
         </span>
       )}
       <RelativeTime iso={expiresAt} />
+    </span>
+  );
+}
+
+/**
+ * Beside an old key in its grace period: "Still called" if it was used in the last hour (move its
+ * caller to the new key first), else a quiet hint that it can be revoked.
+ */
+export function RolledKeyUse({ lastUsedAt, now = Date.now() }: { lastUsedAt: string | null; now?: number }) {
+  if (lastUsedAt !== null && now - Date.parse(lastUsedAt) < HOUR_MS) {
+    const why = `Used ${relativeTime(lastUsedAt, now)} although it was rolled: move its caller to the new key before the grace period ends.`;
+    return (
+      <span className="badge badge-danger" title={why} data-testid="rolled-key-still-called">
+        Still called<span className="visually-hidden">. {why}</span>
+      </span>
+    );
+  }
+  const why = 'Not used in the last hour: it can be revoked.';
+  return (
+    <span className="muted small" title={why} data-testid="rolled-key-quiet">
+      Quiet<span className="visually-hidden">. {why}</span>
     </span>
   );
 }

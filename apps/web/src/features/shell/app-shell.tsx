@@ -8,6 +8,7 @@ import { Logo } from './logo.js';
 
 const NAV = [
   { to: '/keys', label: 'API keys' },
+  { to: '/usage', label: 'Usage' },
   { to: '/agents', label: 'Agents' },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/sessions', label: 'Sessions' },
