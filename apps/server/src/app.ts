@@ -1,7 +1,7 @@
 import { AppError, type Core, type Logger } from '@pc/core';
 import { appRouter, createApiContext } from '@pc/api';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Config } from './env.js';
 import { type Guards, apiKeyHeader, createGuards, setRateLimitHeaders } from './http/auth.js';
 import { MAX_BODY_BYTES, MAX_TRPC_BATCH } from './http/body.js';
@@ -34,6 +34,17 @@ export interface AppDeps {
 const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
 
 /** A bounded label: one known procedure, or a batch, or an unknown name (never the name itself). */
+/**
+ * The tRPC adapter answers some errors it finds before any procedure (a batch that mixes queries and
+ * mutations, a missing content type) with a JSON body labelled `text/plain`: labelled as what it is.
+ */
+const jsonErrors: RequestHandler = (_req, res, next) => {
+  const setHeader = res.setHeader.bind(res);
+  res.setHeader = (name: string, value: number | string | readonly string[]) =>
+    setHeader(name, name.toLowerCase() === 'content-type' && /^text\/plain/i.test(String(value)) ? 'application/json; charset=utf-8' : value);
+  next();
+};
+
 function trpcRoute(paths: string[]): string {
   if (paths.length !== 1) return '/trpc/(batch)';
   return PROCEDURES.has(paths[0]!) ? `/trpc/${paths[0]}` : '/trpc/(unknown)';
@@ -55,9 +66,18 @@ export function createApp({ core, config, logger, guards, routes, metrics = null
 
   app.use('/v1', v1Routes(core, config, guards ?? createGuards(core, config)));
 
+  // tRPC takes GET (queries) and POST (mutations). Any other method would reach its adapter, which
+  // answers TRACE with a 500 and OPTIONS in text/plain; a HEAD would run a query (and slide the
+  // session it is made with).
+  app.use('/trpc', (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'POST') return next();
+    res.setHeader('Allow', 'GET, POST');
+    next(new AppError('method_not_allowed', 'tRPC takes GET (queries) and POST (mutations).'));
+  });
   app.use(
     '/trpc',
     noStore,
+    jsonErrors,
     createExpressMiddleware({
       router: appRouter,
       maxBodySize: MAX_BODY_BYTES,
@@ -94,6 +114,10 @@ export function createApp({ core, config, logger, guards, routes, metrics = null
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     res.setHeader('Cache-Control', 'no-store');
+    if (req.path.startsWith('/assets/')) {
+      res.setHeader('Allow', 'GET, HEAD');
+      return next(new AppError('method_not_allowed', 'Files are read with GET.'));
+    }
     next(new AppError('not_found', 'No such route.'));
   });
   app.use(spaRoutes(config.webDist));

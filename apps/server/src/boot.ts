@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { type Core, createCore, createOutboxMailer, createSmtpMailer } from '@pc/core';
 import { acquireServerLock, checkSqliteIntegrity, createDb, migrateToLatest } from '@pc/db';
 import { type AppDeps, createApp } from './app.js';
+import { answerClientError } from './http/client-errors.js';
 import { type Config, loadConfig } from './env.js';
 import { createMetrics } from './http/metrics.js';
 import { type ServerLogger, createLogger } from './logger.js';
@@ -86,6 +87,7 @@ async function run(opts: BootOptions): Promise<void> {
   let stopping = false;
   const app = createApp({ core, config, logger, metrics, ...opts.app?.(core, config) });
   const server = createServer();
+  server.on('clientError', answerClientError);
   // Ahead of the app (listeners run in order): the answers still to be sent, so that once stopping
   // each says `Connection: close` and its client lets the socket go instead of sending another.
   const unanswered = new Set<ServerResponse>();

@@ -9,6 +9,7 @@ import { type TestDatabase, createTestDatabase } from '@pc/db/testing';
 import { SMTPServer } from 'smtp-server';
 import { createApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/env.js';
+import { answerClientError } from '../src/http/client-errors.js';
 
 export interface SinkMessage {
   to: string;
@@ -116,6 +117,7 @@ export async function startTestServer(opts: TestServerOptions = {}, existingSink
   const handle = createDb(config0.databaseUrl, { poolMax: config0.databasePoolMax });
   // Listen first: the port must be known before PUBLIC_URL (links, Origin check) is.
   const server = createServer();
+  server.on('clientError', answerClientError);
   await new Promise<void>((r) => server.listen(0, opts.host ?? '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config: Config = { ...config0, publicUrl: opts.env?.PUBLIC_URL ? config0.publicUrl : url };

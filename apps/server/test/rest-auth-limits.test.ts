@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ManualClock, type Reply, type TestServer, call, manualClock, signUp, startTestServer } from './harness.js';
 import { expectError, mailsTo, verifyPath } from './helpers.js';
 
-const DEFAULT_LIMITS = { registerPerIpPerMinute: 5, loginPerIpPerMinute: 5, perEmailPer15Minutes: 3, verifyPerIpPerMinute: 20 };
+const DEFAULT_LIMITS = { registerPerIpPerMinute: 5, loginPerIpPerMinute: 5, perEmailPer15Minutes: 3, verifyPerIpPerMinute: 20, ipv6Prefix: 64 };
 
 let server: TestServer;
 let clock: ManualClock;

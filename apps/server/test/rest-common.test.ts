@@ -36,11 +36,13 @@ describe('common rules', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('an unknown /v1 route is a JSON 404 not_found, with or without credentials', async () => {
+  it('an unknown /v1 route is a JSON 404 not_found, with or without credentials; a known one with another method is 405', async () => {
     expectError(await call(server, 'GET', '/v1/nope'), 404, 'not_found');
     expectError(await call(server, 'GET', '/v1/agents/x/y/z', { apiKey }), 404, 'not_found');
     expectError(await call(server, 'POST', '/v1/nope', { body: {} }), 404, 'not_found');
-    expectError(await call(server, 'DELETE', '/v1/api-keys', { cookie }), 404, 'not_found');
+    const wrongMethod = await call(server, 'DELETE', '/v1/api-keys', { cookie });
+    expectError(wrongMethod, 405, 'method_not_allowed');
+    expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
     expectError(await call(server, 'POST', '/not-an-api', { body: {} }), 404, 'not_found');
   });
 

@@ -163,10 +163,12 @@ describe('admin SPA, end to end', () => {
       if (r.url().includes('auth.verify')) verifyCalls.push(r.url());
     });
     await page.goto(s.link);
-    const button = page.getByRole('button', { name: 'Sign in' });
+    const button = page.getByRole('button', { name: 'Create and sign in' });
     await button.waitFor();
     await page.waitForLoadState('networkidle');
     expect(verifyCalls).toEqual([]);
+    // It names what the link opens before anyone clicks (an attacker's own link would say so).
+    expect(await page.getByTestId('verify-target').innerText()).toBe(`Create workspace ${WORKSPACE} as ${EMAIL[0]}•••@${EMAIL.split('@')[1]}?`);
     await shot('verify');
 
     await button.click();
@@ -756,7 +758,6 @@ describe('admin SPA, end to end', () => {
 
   it('a used link says so and offers a new one', async () => {
     await page.goto(s.link);
-    await page.getByRole('button', { name: 'Sign in' }).click();
     const invalid = page.getByTestId('verify-invalid');
     await invalid.waitFor();
     expect(await invalid.innerText()).toContain('expired or was already used');

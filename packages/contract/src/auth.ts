@@ -59,3 +59,19 @@ export type LogoutScope = z.infer<typeof logoutScope>;
 export type SessionItem = z.infer<typeof sessionItem>;
 export type PublicConfig = z.infer<typeof publicConfig>;
 export type SignupPolicy = z.infer<typeof signupPolicy>;
+
+/** `a•••@example.com`: enough to recognise one's own address, not enough to learn someone else's. */
+export const maskEmail = (email: string): string => {
+  const at = email.lastIndexOf('@');
+  return at <= 0 ? '•••' : `${email[0]}•••${email.slice(at)}`;
+};
+
+/** What a sign-in link will do, read without spending it (the verify page asks before the click). */
+export const linkPreview = z.object({
+  email: z.string().describe('The account, masked: a•••@example.com'),
+  workspace: z.string().describe('The workspace the link signs in to (or creates)'),
+  isNewUser: z.boolean(),
+  /** Who this browser is signed in as now, if anyone (its own address, in full). */
+  current: z.object({ email: z.string(), sameAccount: z.boolean() }).nullable(),
+});
+export type LinkPreview = z.infer<typeof linkPreview>;

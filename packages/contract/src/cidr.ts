@@ -92,6 +92,26 @@ export function ipInRanges(ip: string, ranges: readonly ParsedCidr[]): boolean {
   return false;
 }
 
+/** IPv6 clients within one network of this prefix share their per-IP abuse limits (ABUSE_IPV6_PREFIX). */
+export const DEFAULT_ABUSE_IPV6_PREFIX = 64;
+
+/**
+ * Who a per-IP abuse limit counts as one client: an IPv4 address as itself (also when it arrives
+ * IPv4-mapped, `::ffff:a.b.c.d`), an IPv6 address as its /`ipv6Prefix` network, since one home
+ * connection or one cloud machine is handed a whole /64 and could otherwise spread its requests over
+ * 2^64 addresses. Text that is not an address stands for itself.
+ */
+export function abuseClient(ip: string, ipv6Prefix = DEFAULT_ABUSE_IPV6_PREFIX): string {
+  if (ipv4ToUint(ip) !== null) return ip;
+  const addr = parseClientIp(ip);
+  if (!addr) return ip;
+  if (addr.kind() === 'ipv4') return addr.toString();
+  const v6 = addr as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+  const network = ipaddr.IPv6.networkAddressFromCIDR(`${v6.toString()}/${ipv6Prefix}`);
+  return `${network.toRFC5952String()}/${ipv6Prefix}`;
+}
+
 /** The address written the way ranges are written: IPv4 dotted, IPv6 in RFC 5952 form. */
 export function normalizeIp(ip: string): string {
   // The usual case, a canonical dotted quad, is already in normal form.

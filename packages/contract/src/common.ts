@@ -6,6 +6,22 @@ import { parseCidr } from './cidr.js';
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 export const noControl = (s: string) => !CONTROL.test(s);
 
+/**
+ * Format characters (Unicode category Cf): the bidi controls U+202A–U+202E and U+2066–U+2069, the
+ * zero-width ones (U+200B–U+200F, U+2060, U+FEFF), the soft hyphen and the like. None shows as
+ * itself, and they can make a name display as something else ("gnp.exe" that reads "exe.png").
+ */
+const INVISIBLE = /\p{Cf}/u;
+
+/** Refuses `label`s with an invisible or direction-changing character, naming it and its position (1-based). */
+export const visibleText = (label: string) => (value: string, ctx: z.RefinementCtx) => {
+  const chars = Array.from(value);
+  const at = chars.findIndex((c) => INVISIBLE.test(c));
+  if (at === -1) return;
+  const code = chars[at]!.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  ctx.addIssue({ code: 'custom', message: `${label} must not contain invisible or direction-changing characters (U+${code} at position ${at + 1}).` });
+};
+
 export const emailSchema = z
   .string({ error: 'E-mail is required.' })
   .max(1000, 'E-mail must be at most 254 characters.')
@@ -40,7 +56,8 @@ export const keyNameSchema = z
   .trim()
   .min(1, 'Name is required.')
   .max(50, 'Name must be at most 50 characters.')
-  .refine(noControl, 'Name must not contain control characters.');
+  .refine(noControl, 'Name must not contain control characters.')
+  .superRefine(visibleText('Name'));
 
 export const agentNameSchema = keyNameSchema;
 
@@ -49,7 +66,8 @@ export const agentLabelSchema = z
   .max(1000, 'Label must be at most 50 characters.')
   .trim()
   .max(50, 'Label must be at most 50 characters.')
-  .refine(noControl, 'Label must not contain control characters.');
+  .refine(noControl, 'Label must not contain control characters.')
+  .superRefine(visibleText('Label'));
 
 /** One allowed-range entry; the parsed value is the normalised CIDR. */
 export const cidrSchema = z

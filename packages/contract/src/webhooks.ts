@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, isoTimestamp, noControl, nullableTimestamp, pageCursorSchema } from './common.js';
+import { idSchema, isoTimestamp, noControl, nullableTimestamp, pageCursorSchema, visibleText } from './common.js';
 
 /** What a workspace can subscribe to; `["*"]` is all of them. */
 export const WEBHOOK_EVENT_TYPES = [
@@ -71,7 +71,8 @@ export const webhookDescriptionSchema = z
   .max(1000, 'description must be at most 200 characters.')
   .trim()
   .max(200, 'description must be at most 200 characters.')
-  .refine(noControl, 'description must not contain control characters.');
+  .refine(noControl, 'description must not contain control characters.')
+  .superRefine(visibleText('description'));
 
 export const createWebhookInput = z.object({
   url: webhookUrlSchema,

@@ -6,6 +6,7 @@ export type TrpcCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_SUPPORTED'
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
@@ -27,12 +28,14 @@ export const ERROR_CODES = {
   signup_closed: { status: 403, trpc: 'FORBIDDEN', message: 'Sign-up is closed on this server. Ask its administrator for an account.' },
   email_domain_not_allowed: { status: 403, trpc: 'FORBIDDEN', message: 'Sign-up on this server is limited to other e-mail domains.' },
   not_found: { status: 404, trpc: 'NOT_FOUND', message: 'Not found.' },
+  method_not_allowed: { status: 405, trpc: 'METHOD_NOT_SUPPORTED', message: 'This route does not take that method.' },
   workspace_name_taken: { status: 409, trpc: 'CONFLICT', message: 'This workspace name is already taken.' },
   api_key_name_taken: { status: 409, trpc: 'CONFLICT', message: 'An active API key with this name already exists.' },
   api_key_revoked: { status: 409, trpc: 'CONFLICT', message: 'This API key has been revoked.' },
   api_key_already_rolled: { status: 409, trpc: 'CONFLICT', message: 'This API key has already been rolled.' },
   webhook_limit_reached: { status: 409, trpc: 'CONFLICT', message: 'This workspace has as many webhooks as it may have; delete one first.' },
   webhook_disabled: { status: 409, trpc: 'CONFLICT', message: 'This webhook is disabled; enable it first.' },
+  headers_too_large: { status: 431, trpc: 'BAD_REQUEST', message: 'The request headers are too large.' },
   payload_too_large: { status: 413, trpc: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than 64 KiB.' },
   unsupported_media_type: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body must be application/json.' },
   rate_limited: { status: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Too many requests. Retry later.' },
@@ -47,9 +50,11 @@ export const REASON_PHRASES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  431: 'Request Header Fields Too Large',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',

@@ -9,7 +9,7 @@ const withDefaults = () => createHarness({ authLimits: DEFAULT_AUTH_LIMITS });
 
 describe('abuse limits on register, login and verify', () => {
   it('defaults: 5 a minute per IP for register and login, 3 per 15 minutes per e-mail, 20 verifies a minute per IP', () => {
-    expect(DEFAULT_AUTH_LIMITS).toEqual({ registerPerIpPerMinute: 5, loginPerIpPerMinute: 5, perEmailPer15Minutes: 3, verifyPerIpPerMinute: 20 });
+    expect(DEFAULT_AUTH_LIMITS).toEqual({ registerPerIpPerMinute: 5, loginPerIpPerMinute: 5, perEmailPer15Minutes: 3, verifyPerIpPerMinute: 20, ipv6Prefix: 64 });
   });
 
   it('register: 5 a minute per IP, then 429 with Retry-After until the minute is over', async () => {

@@ -124,7 +124,7 @@ export interface Harness {
   queries: QueryLog;
 }
 
-const RELAXED: AuthLimits = { registerPerIpPerMinute: 1000, loginPerIpPerMinute: 1000, perEmailPer15Minutes: 1000, verifyPerIpPerMinute: 1000 };
+const RELAXED: AuthLimits = { registerPerIpPerMinute: 1000, loginPerIpPerMinute: 1000, perEmailPer15Minutes: 1000, verifyPerIpPerMinute: 1000, ipv6Prefix: 64 };
 
 const open: Harness[] = [];
 

@@ -30,6 +30,9 @@ export function errorHandler(logger: Logger, logStoreFailure: (err: unknown) => 
     if (e?.type === 'entity.parse.failed') return sendError(res, new AppError('invalid_json'));
     if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return sendError(res, new AppError('unsupported_media_type'));
     if (e?.status === 400 || e?.type === 'request.aborted') return sendError(res, new AppError('invalid_request'));
+    // serve-static's answers for /assets: a file that is not there, a method it does not take.
+    if (e?.status === 404) return sendError(res, new AppError('not_found', 'No such file.'));
+    if (e?.status === 405) return sendError(res, new AppError('method_not_allowed'));
     const requestId = String(res.getHeader('X-Request-Id') ?? '');
     logger.error('unhandled error', { requestId, method: req.method, path: req.path, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     const body: ErrorBody = { statusCode: 500, error: 'Internal Server Error', code: 'internal_error', message: `Internal server error (request ${requestId}).`, requestId };

@@ -492,7 +492,7 @@ export interface components {
             statusCode: number;
             error: string;
             /** @enum {string} */
-            code: "invalid_json" | "invalid_request" | "invalid_token" | "authentication_required" | "invalid_api_key" | "api_key_expired" | "ip_not_allowed" | "session_required" | "cross_site_request" | "signup_closed" | "email_domain_not_allowed" | "not_found" | "workspace_name_taken" | "api_key_name_taken" | "api_key_revoked" | "api_key_already_rolled" | "webhook_limit_reached" | "webhook_disabled" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "database_unavailable";
+            code: "invalid_json" | "invalid_request" | "invalid_token" | "authentication_required" | "invalid_api_key" | "api_key_expired" | "ip_not_allowed" | "session_required" | "cross_site_request" | "signup_closed" | "email_domain_not_allowed" | "not_found" | "method_not_allowed" | "workspace_name_taken" | "api_key_name_taken" | "api_key_revoked" | "api_key_already_rolled" | "webhook_limit_reached" | "webhook_disabled" | "headers_too_large" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "database_unavailable";
             message: string;
             details?: {
                 path: string;

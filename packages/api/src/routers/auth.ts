@@ -15,6 +15,11 @@ export const authRouter = router({
     ctx.setSessionCookie(signedIn.sessionToken, signedIn.maxAgeSeconds);
     return signedIn.result;
   }),
+  /** What a link will sign in to, before the click; never spends it. */
+  previewLink: publicProcedure.input(verifyInput).query(async ({ ctx, input }) => {
+    const session = ctx.sessionToken && ctx.apiKey === null ? await ctx.core.auth.authenticateSession(ctx.sessionToken) : null;
+    return ctx.core.auth.previewLink(input.token, ctx.meta, session?.principal.userId ?? null);
+  }),
   me: sessionProcedure.query(({ ctx }) => ctx.core.auth.me(ctx.principal)),
   logout: sessionProcedure.input(logoutInput).mutation(async ({ ctx, input }) => {
     await ctx.core.auth.logout(ctx.principal, input.scope, ctx.meta);

@@ -1,3 +1,4 @@
+import { DEFAULT_ABUSE_IPV6_PREFIX } from '@pc/contract';
 import { AppError } from '../errors.js';
 import type { RateLimiter } from '../shared/rate-limiter.js';
 
@@ -7,6 +8,8 @@ export interface AuthLimits {
   /** Across register and login, whether or not the account exists. */
   perEmailPer15Minutes: number;
   verifyPerIpPerMinute: number;
+  /** IPv6 clients count per network of this prefix in the per-IP limits (IPv4: per address). */
+  ipv6Prefix: number;
 }
 
 export const DEFAULT_AUTH_LIMITS: AuthLimits = {
@@ -14,6 +17,7 @@ export const DEFAULT_AUTH_LIMITS: AuthLimits = {
   loginPerIpPerMinute: 5,
   perEmailPer15Minutes: 3,
   verifyPerIpPerMinute: 20,
+  ipv6Prefix: DEFAULT_ABUSE_IPV6_PREFIX,
 };
 
 export const MAGIC_LINK_TTL_MS = 15 * 60_000;

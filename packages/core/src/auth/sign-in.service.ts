@@ -1,4 +1,4 @@
-import { type SignupPolicy, type VerifyResult, emailDomain } from '@pc/contract';
+import { type LinkPreview, type SignupPolicy, type VerifyResult, abuseClient, emailDomain, maskEmail } from '@pc/contract';
 import { uniqueViolation } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
@@ -66,7 +66,7 @@ export function createSignInService(deps: SignInDeps) {
    */
   async function register(input: { email: string; workspaceName: string }, meta: RequestMeta): Promise<void> {
     assertMaySignUp(input.email);
-    await spend(limiters.perMinute, `register:${meta.ip}`, limits.registerPerIpPerMinute);
+    await spend(limiters.perMinute, `register:${abuseClient(meta.ip, limits.ipv6Prefix)}`, limits.registerPerIpPerMinute);
     // A friendly early answer; the unique index on workspace names decides at verification.
     if (await workspaceNameTaken(input.workspaceName)) throw new AppError('workspace_name_taken');
     await spend(limiters.per15Minutes, `email:${input.email}`, limits.perEmailPer15Minutes);
@@ -86,7 +86,7 @@ export function createSignInService(deps: SignInDeps) {
   }
 
   async function login(input: { email: string }, meta: RequestMeta): Promise<void> {
-    await spend(limiters.perMinute, `login:${meta.ip}`, limits.loginPerIpPerMinute);
+    await spend(limiters.perMinute, `login:${abuseClient(meta.ip, limits.ipv6Prefix)}`, limits.loginPerIpPerMinute);
     await spend(limiters.per15Minutes, `email:${input.email}`, limits.perEmailPer15Minutes);
     queue.enqueue('login', async () => {
       if (await hasAccount(input.email)) await mailSignInLink(input.email, meta);
@@ -118,7 +118,7 @@ export function createSignInService(deps: SignInDeps) {
   }
 
   async function verify(token: string, meta: RequestMeta): Promise<SignedIn> {
-    await spend(limiters.perMinute, `verify:${meta.ip}`, limits.verifyPerIpPerMinute);
+    await spend(limiters.perMinute, `verify:${abuseClient(meta.ip, limits.ipv6Prefix)}`, limits.verifyPerIpPerMinute);
     if (token.length < 32 || token.length > 200) throw new AppError('invalid_token');
     const tokenHash = sha256Hex(token);
     const sessionToken = newToken(random);
@@ -155,7 +155,35 @@ export function createSignInService(deps: SignInDeps) {
     return { result, sessionToken, maxAgeSeconds: SESSION_TTL_MS / 1000 };
   }
 
-  return { register, login, verify };
+  /**
+   * What `token` would sign in to, without spending it: the account (masked), the workspace, and
+   * whether this browser is signed in as someone else now. An attacker's own link then says whose
+   * account it opens before anyone clicks. Invalid, used or expired: 400 `invalid_token`.
+   */
+  async function previewLink(token: string, meta: RequestMeta, currentUserId: string | null): Promise<LinkPreview> {
+    await spend(limiters.perMinute, `verify:${abuseClient(meta.ip, limits.ipv6Prefix)}`, limits.verifyPerIpPerMinute);
+    if (token.length < 32 || token.length > 200) throw new AppError('invalid_token');
+    const nowIso = iso(clock.now());
+    const link = await db.selectFrom('magic_links').selectAll().where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+    if (!link || link.used_at !== null || link.expires_at <= nowIso) throw new AppError('invalid_token');
+    let workspace: string | undefined;
+    if (link.pending_registration_id !== null) {
+      workspace = (await db.selectFrom('pending_registrations').select('workspace_name').where('id', '=', link.pending_registration_id).executeTakeFirst())?.workspace_name;
+    } else {
+      const user = await db.selectFrom('users').select('id').where('email', '=', link.email).executeTakeFirst();
+      workspace = user ? (await firstWorkspaceOf(db, user.id))?.name : undefined;
+    }
+    if (workspace === undefined) throw new AppError('invalid_token');
+    const current = currentUserId ? await db.selectFrom('users').select('email').where('id', '=', currentUserId).executeTakeFirst() : undefined;
+    return {
+      email: maskEmail(link.email),
+      workspace,
+      isNewUser: link.pending_registration_id !== null,
+      current: current ? { email: current.email, sameAccount: current.email === link.email } : null,
+    };
+  }
+
+  return { register, login, verify, previewLink };
 }
 
 export type SignInService = ReturnType<typeof createSignInService>;

@@ -41,6 +41,17 @@ export function v1Routes(core: Core, config: Config, guards: Guards): Router {
   r.use(noStore);
   r.use(guards.sameOrigin);
   r.use(jsonBody());
+  // A route asked with a method it does not take: 405 and what it does take. HEAD first, since
+  // Express answers it with a GET route's handler: a HEAD of a verify link would spend its token,
+  // one with a key would record a use. The other methods after the routes.
+  const methodsOf = new Map<string, string[]>();
+  const ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+  for (const op of OPERATIONS) methodsOf.set(op.path, [...(methodsOf.get(op.path) ?? []), op.method.toUpperCase()].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)));
+  const notTaken = (methods: string[]): RequestHandler => (_req, res) => {
+    res.setHeader('Allow', methods.join(', '));
+    throw new AppError('method_not_allowed', `This route takes ${methods.join(', ')}.`);
+  };
+  for (const [path, methods] of methodsOf) r.head(path, notTaken(methods));
   for (const op of OPERATIONS) {
     const route = `/v1${op.path}`;
     // For the access log and metrics: the route template, never the URL (ids, tokens).
@@ -51,6 +62,7 @@ export function v1Routes(core: Core, config: Config, guards: Guards): Router {
     const chain = [named, ...('noCrossSiteNavigation' in op ? [guards.noCrossSiteNavigation] : []), ...auth[op.auth], handlers[op.id]];
     r[op.method](op.path, ...chain);
   }
+  for (const [path, methods] of methodsOf) r.all(path, notTaken(methods));
   r.use(() => {
     throw new AppError('not_found', 'No such route.');
   });

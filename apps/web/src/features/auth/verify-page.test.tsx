@@ -16,10 +16,31 @@ describe('VerifyPage', () => {
       'auth.verify': { data: { success: true, user: { id: 'u', email: 'a@b.co' }, workspace: { id: 'w', name: 'acme' }, isNewUser: true } },
     });
     await new Promise((r) => setTimeout(r, 50));
-    expect(calls).toEqual([]);
+    expect(calls.filter((c) => c === 'auth.verify')).toEqual([]);
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     await waitFor(() => expect(window.location.pathname).toBe('/keys'));
-    expect(calls).toEqual(['auth.verify']);
+    expect(calls.filter((c) => c === 'auth.verify')).toEqual(['auth.verify']);
+  });
+
+  it('names the account and workspace before the click, and warns when signed in as someone else', async () => {
+    renderWithTrpc(<VerifyPage />, {
+      'auth.previewLink': { data: { email: 'a•••@example.com', workspace: 'acme', isNewUser: false, current: { email: 'me@corp.example', sameAccount: false } } },
+    });
+    expect((await screen.findByTestId('verify-target')).textContent).toBe('Sign in as a•••@example.com to workspace acme?');
+    expect(screen.getByTestId('verify-other-account').textContent).toContain('signed in as me@corp.example');
+    expect(screen.getByRole('button', { name: 'Sign in' })).toBeTruthy();
+  });
+
+  it('a sign-up link says which workspace it creates', async () => {
+    renderWithTrpc(<VerifyPage />, { 'auth.previewLink': { data: { email: 'n•••@example.com', workspace: 'newco', isNewUser: true, current: null } } });
+    expect((await screen.findByTestId('verify-target')).textContent).toBe('Create workspace newco as n•••@example.com?');
+    expect(screen.queryByTestId('verify-other-account')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Create and sign in' })).toBeTruthy();
+  });
+
+  it('a used link says so at once, from the preview', async () => {
+    renderWithTrpc(<VerifyPage />, { 'auth.previewLink': error('invalid_token', 'This sign-in link is invalid, has expired or was already used.') });
+    expect((await screen.findByTestId('verify-invalid')).textContent).toContain('expired or was already used');
   });
 
   it('explains an expired or used link and offers a new one', async () => {

@@ -28,7 +28,9 @@ export function VerifyPage() {
     },
   });
 
-  const code = verify.error ? appCodeOf(verify.error) : null;
+  // What the link opens, read without spending it: a link someone else sent must say whose account it is.
+  const preview = trpc.auth.previewLink.useQuery({ token }, { enabled: token !== '', retry: false, staleTime: Infinity });
+  const code = verify.error ? appCodeOf(verify.error) : preview.error ? appCodeOf(preview.error) : null;
 
   if (!token) {
     return (
@@ -77,15 +79,41 @@ export function VerifyPage() {
       <div className="auth-icon">
         <KeyIcon />
       </div>
-      <h1>Sign in to Private Connect</h1>
-      <p className="muted">Click the button to finish signing in on this device. The link works once.</p>
+      {preview.data ? (
+        <>
+          <h1 data-testid="verify-target">
+            {preview.data.isNewUser ? (
+              <>
+                Create workspace <strong>{preview.data.workspace}</strong> as <strong>{preview.data.email}</strong>?
+              </>
+            ) : (
+              <>
+                Sign in as <strong>{preview.data.email}</strong> to workspace <strong>{preview.data.workspace}</strong>?
+              </>
+            )}
+          </h1>
+          {preview.data.current && !preview.data.current.sameAccount && (
+            <Notice tone="warning" testId="verify-other-account">
+              This browser is signed in as <strong>{preview.data.current.email}</strong>. Continuing signs it in as{' '}
+              <strong>{preview.data.email}</strong> instead. If you did not ask for this link, close this page.
+            </Notice>
+          )}
+          {preview.data.current?.sameAccount && <p className="muted">You are already signed in as this account; continuing opens a new session.</p>}
+          <p className="muted">Only continue if this is your account and you asked for this link. It works once.</p>
+        </>
+      ) : (
+        <>
+          <h1>Sign in to Private Connect</h1>
+          <p className="muted">Click the button to finish signing in on this device. The link works once.</p>
+        </>
+      )}
       {verify.error && (
         <Notice tone="danger">
           <span role="alert">{errorMessage(verify.error)}</span>
         </Notice>
       )}
       <Button variant="primary" className="btn-block" busy={verify.isPending} onClick={() => verify.mutate({ token })}>
-        Sign in
+        {preview.data?.isNewUser ? 'Create and sign in' : 'Sign in'}
       </Button>
     </AuthLayout>
   );
