@@ -5,6 +5,7 @@ import { webhookDisabledMail } from '../mail/templates.js';
 import type { CoreObserver } from '../shared/observer.js';
 import { type Clock, type Logger, type RandomSource, iso } from '../shared/runtime.js';
 import { type Store, type Trx, afterCommit } from '../store/store.js';
+import { failPendingDeliveries } from './webhook-outbox.js';
 import { DELIVERY_TIMEOUT_MS, type Outcome, type SignedDelivery, sendSigned } from './webhook-request.js';
 import type { TargetPolicy } from './webhook-targets.js';
 
@@ -85,12 +86,7 @@ export function createWebhookDelivery(deps: {
     const endpoint = await store.forUpdate(trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', webhookId)).executeTakeFirst();
     if (!endpoint || endpoint.enabled !== 1) return;
     await trx.updateTable('webhook_endpoints').set({ enabled: 0, disabled_reason: reason, updated_at: iso(clock.now()) }).where('id', '=', webhookId).execute();
-    await trx
-      .updateTable('webhook_deliveries')
-      .set({ status: 'failed', error: 'The webhook was disabled.', locked_until: null, locked_by: null })
-      .where('webhook_id', '=', webhookId)
-      .where('status', '=', 'pending')
-      .execute();
+    await failPendingDeliveries(trx, webhookId);
     await audit.record(trx, {
       workspaceId: endpoint.workspace_id,
       action: 'webhook.disabled',

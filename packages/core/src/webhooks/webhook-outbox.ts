@@ -5,6 +5,19 @@ import { type Trx, afterCommit } from '../store/store.js';
 /** What subscribes an endpoint to `type`: the type itself or `*`. `webhook.test` goes only where it is asked for. */
 export const subscribes = (events: readonly string[], type: WebhookEventType) => type !== 'webhook.test' && (events.includes('*') || events.includes(type));
 
+/**
+ * The deliveries still pending for an endpoint that stops (disabled by hand, on 410, or after 3 days
+ * of failures): they fail now rather than wait for it. Must run in the transaction that disables it.
+ */
+export async function failPendingDeliveries(trx: Trx, webhookId: string): Promise<void> {
+  await trx
+    .updateTable('webhook_deliveries')
+    .set({ status: 'failed', error: 'The webhook was disabled.', locked_until: null, locked_by: null })
+    .where('webhook_id', '=', webhookId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
 export interface WebhookOutbox {
   /**
    * Writes the event, and a pending delivery to every enabled endpoint of the workspace subscribed

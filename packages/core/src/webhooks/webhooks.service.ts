@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import { type SessionPrincipal, actorOf } from '../shared/principal.js';
 import { type Clock, type RandomSource, type RequestMeta, iso, newId } from '../shared/runtime.js';
 import type { Store, Trx } from '../store/store.js';
+import { failPendingDeliveries } from './webhook-outbox.js';
 import { type TargetPolicy, resolveTarget } from './webhook-targets.js';
 
 /** The workspace's endpoint `id`, locked for the transaction; 404 when it is not the workspace's. */
@@ -45,11 +46,6 @@ export function createWebhooksService(deps: { store: Store; clock: Clock; random
   });
 
   const locked = (trx: Trx, workspaceId: string, id: string) => lockedEndpoint(store, trx, workspaceId, id);
-
-  /** Pending deliveries of an endpoint that stops: they fail now rather than wait for it. */
-  async function cancelPending(trx: Trx, webhookId: string, why: string): Promise<void> {
-    await trx.updateTable('webhook_deliveries').set({ status: 'failed', error: why, locked_until: null, locked_by: null }).where('webhook_id', '=', webhookId).where('status', '=', 'pending').execute();
-  }
 
   return {
     async list(workspaceId: string): Promise<Webhook[]> {
@@ -104,7 +100,7 @@ export function createWebhooksService(deps: { store: Store; clock: Clock; random
         if (patch.enabled === true) Object.assign(next, { enabled: 1, disabled_reason: null, failing_since: null });
         if (patch.enabled === false && row.enabled === 1) {
           Object.assign(next, { enabled: 0, disabled_reason: 'manual' });
-          await cancelPending(trx, id, 'The webhook was disabled.');
+          await failPendingDeliveries(trx, id);
         }
         const { id: _id, workspace_id: _ws, ...changes } = next;
         await trx.updateTable('webhook_endpoints').set(changes).where('id', '=', id).execute();
