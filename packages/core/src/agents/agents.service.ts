@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { after, decodeCursor, pageOf } from '../shared/page-cursor.js';
 import { type Principal, actorOf } from '../shared/principal.js';
 import { type Clock, type RandomSource, type RequestMeta, epochMs, iso, newId } from '../shared/runtime.js';
-import type { UsageBuffer } from '../shared/usage-buffer.js';
+import { type UsageBuffer, heldIfNewer } from '../shared/usage-buffer.js';
 import type { Store } from '../store/store.js';
 import type { WebhookOutbox } from '../webhooks/webhook-outbox.js';
 
@@ -31,9 +31,7 @@ export interface AgentsDeps {
 
 /** An agent as every read shows it: the stored row, with a heartbeat still in memory laid over it. */
 export function agentView(deps: Pick<AgentsDeps, 'heartbeats' | 'offlineAfterMs'>, r: AgentsTable, nowMs: number): Agent {
-  const held = deps.heartbeats.peek(r.id);
-  // Another instance may have written a newer heartbeat than the one this instance still holds.
-  const pending = held && (r.last_seen_at === null || held.at > Date.parse(r.last_seen_at)) ? held : undefined;
+  const pending = heldIfNewer(deps.heartbeats.peek(r.id), r.last_seen_at);
   const lastSeenAt = pending ? iso(new Date(pending.at)) : r.last_seen_at;
   return {
     id: r.id,

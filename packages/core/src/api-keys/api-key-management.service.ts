@@ -5,7 +5,7 @@ import type { KeyInvalidation } from '../cluster/key-invalidation.js';
 import { AppError } from '../errors.js';
 import { type OperatorPrincipal, type SessionPrincipal, actorOf } from '../shared/principal.js';
 import { type Clock, type RandomSource, type RequestMeta, iso, newId } from '../shared/runtime.js';
-import type { UsageBuffer } from '../shared/usage-buffer.js';
+import { type UsageBuffer, heldIfNewer } from '../shared/usage-buffer.js';
 import type { Store, Trx } from '../store/store.js';
 import type { WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import { type ApiKeysRepository, type KeyRow, isActiveAt } from './api-keys.repository.js';
@@ -40,9 +40,7 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
   const { store, repo, invalidation, usage, clock, random, audit, outbox } = deps;
 
   function toDetail(r: KeyRow): ApiKeyDetail {
-    const held = usage.peek(r.id);
-    // Another instance may have written a newer use than the one this instance still holds.
-    const pending = held && (r.last_used_at === null || held.at > Date.parse(r.last_used_at)) ? held : undefined;
+    const pending = heldIfNewer(usage.peek(r.id), r.last_used_at);
     return {
       id: r.id,
       name: r.name,

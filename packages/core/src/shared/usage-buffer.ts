@@ -32,3 +32,11 @@ export class UsageBuffer<V> {
     return this.pending.size;
   }
 }
+
+/**
+ * What a read lays over the stored value: the use this instance still holds, unless the store has a
+ * newer one (another instance wrote it since). `at` is epoch ms, `stored` an ISO timestamp or null.
+ */
+export function heldIfNewer<V extends { at: number }>(held: V | undefined, stored: string | null): V | undefined {
+  return held !== undefined && (stored === null || held.at > Date.parse(stored)) ? held : undefined;
+}
