@@ -5,6 +5,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Config } from './env.js';
 import { type Guards, apiKeyHeader, createGuards, setRateLimitHeaders } from './http/auth.js';
 import { MAX_BODY_BYTES, MAX_TRPC_BATCH } from './http/body.js';
+import { methodNotAllowed } from './http/methods.js';
 import { SESSION_COOKIE, clearSessionCookie, readCookie, setSessionCookie } from './http/cookies.js';
 import { errorHandler } from './http/errors.js';
 import { storeFailureLog } from './http/store-failures.js';
@@ -71,8 +72,7 @@ export function createApp({ core, config, logger, guards, routes, metrics = null
   // session it is made with).
   app.use('/trpc', (req, res, next) => {
     if (req.method === 'GET' || req.method === 'POST') return next();
-    res.setHeader('Allow', 'GET, POST');
-    next(new AppError('method_not_allowed', 'tRPC takes GET (queries) and POST (mutations).'));
+    next(methodNotAllowed(res, ['GET', 'POST'], 'tRPC takes GET (queries) and POST (mutations).'));
   });
   app.use(
     '/trpc',
@@ -114,10 +114,7 @@ export function createApp({ core, config, logger, guards, routes, metrics = null
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     res.setHeader('Cache-Control', 'no-store');
-    if (req.path.startsWith('/assets/')) {
-      res.setHeader('Allow', 'GET, HEAD');
-      return next(new AppError('method_not_allowed', 'Files are read with GET.'));
-    }
+    if (req.path.startsWith('/assets/')) return next(methodNotAllowed(res, ['GET', 'HEAD'], 'Files are read with GET.'));
     next(new AppError('not_found', 'No such route.'));
   });
   app.use(spaRoutes(config.webDist));

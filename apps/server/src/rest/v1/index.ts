@@ -4,6 +4,7 @@ import { type RequestHandler, Router } from 'express';
 import type { Config } from '../../env.js';
 import type { Guards } from '../../http/auth.js';
 import { jsonBody } from '../../http/body.js';
+import { methodNotAllowed } from '../../http/methods.js';
 import { noStore } from '../../http/security-headers.js';
 import { agentHandlers } from './agents.js';
 import { apiKeyHandlers } from './api-keys.js';
@@ -48,8 +49,7 @@ export function v1Routes(core: Core, config: Config, guards: Guards): Router {
   const ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
   for (const op of OPERATIONS) methodsOf.set(op.path, [...(methodsOf.get(op.path) ?? []), op.method.toUpperCase()].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)));
   const notTaken = (methods: string[]): RequestHandler => (_req, res) => {
-    res.setHeader('Allow', methods.join(', '));
-    throw new AppError('method_not_allowed', `This route takes ${methods.join(', ')}.`);
+    throw methodNotAllowed(res, methods);
   };
   for (const [path, methods] of methodsOf) r.head(path, notTaken(methods));
   for (const op of OPERATIONS) {
