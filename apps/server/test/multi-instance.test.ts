@@ -132,7 +132,7 @@ describe.runIf(onPostgres)('several instances on one PostgreSQL database', () =>
       const all = await instances(3);
       for (const at of all) expect((await call(at, 'GET', '/health')).status).toBe(200);
       const applied = await admin.query('select name from kysely_migration order by name');
-      expect(applied.rows.map((r: { name: string }) => r.name)).toEqual(['0001-initial', '0002-scale-out', '0003-audit-retention', '0004-webhooks-presence', '0005-usage-history']);
+      expect(applied.rows.map((r: { name: string }) => r.name)).toEqual(['0001-initial', '0002-scale-out', '0003-audit-retention', '0004-webhooks-presence', '0005-usage-history', '0006-teams']);
     } finally {
       await admin.end();
     }

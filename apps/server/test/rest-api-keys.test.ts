@@ -8,7 +8,7 @@ const DAY = 24 * 3600_000;
 const CREATED_FIELDS = ['id', 'name', 'key', 'prefix', 'createdAt', 'expiresAt'];
 // The documented list item, `expiresAt` from the contract, `allowedIpRangeCount` and `rolledToId` (additions for the SPA's table).
 const LIST_FIELDS = ['id', 'name', 'prefix', 'lastUsedAt', 'createdAt', 'isActive', 'expiresAt', 'allowedIpRangeCount', 'rolledToId'];
-const DETAIL_FIELDS = ['id', 'name', 'prefix', 'allowedIpRanges', 'lastUsedAt', 'lastUsedIp', 'createdAt', 'isActive', 'revokedAt', 'expiresAt', 'rolledToId'];
+const DETAIL_FIELDS = ['id', 'name', 'prefix', 'allowedIpRanges', 'lastUsedAt', 'lastUsedIp', 'createdAt', 'isActive', 'revokedAt', 'expiresAt', 'rolledToId', 'createdBy'];
 
 let server: TestServer;
 let clock: ManualClock;
@@ -177,6 +177,7 @@ describe('GET /v1/api-keys/:id', () => {
       revokedAt: null,
       expiresAt: null,
       rolledToId: null,
+      createdBy: { userId: expect.any(String), email: expect.stringContaining('@') },
     });
     expectError(await get(cookie, 'key_doesnotexist00000000'), 404, 'not_found');
     expectError(await get(cookie, 'whatever'), 404, 'not_found');

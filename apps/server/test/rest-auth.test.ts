@@ -52,12 +52,13 @@ describe('POST /v1/auth/register', () => {
 
     const me = await call(server, 'GET', '/v1/auth/me', { cookie: verified.cookie });
     expect(me.status).toBe(200);
-    expectFields(me.body, ['user', 'workspace']);
+    expectFields(me.body, ['user', 'workspace', 'role']);
     expectFields(me.body.user, ['id', 'email', 'createdAt']);
     expectFields(me.body.workspace, ['id', 'name', 'createdAt']);
     expect(me.body).toEqual({
       user: { id: verified.body.user.id, email: 'new@example.com', createdAt: clock.now().toISOString() },
       workspace: { id: verified.body.workspace.id, name: 'my-workspace', createdAt: clock.now().toISOString() },
+      role: 'owner',
     });
     expect(me.body.user.createdAt).toMatch(ISO_MS);
   });

@@ -4,6 +4,7 @@ import { apiKeysRouter } from './routers/api-keys.js';
 import { auditLogsRouter } from './routers/audit-logs.js';
 import { authRouter } from './routers/auth.js';
 import { configQuery } from './routers/config.js';
+import { invitationsRouter, membersRouter } from './routers/teams.js';
 import { usageRouter } from './routers/usage.js';
 import { webhooksRouter } from './routers/webhooks.js';
 import { router } from './trpc.js';
@@ -16,6 +17,8 @@ export const appRouter = router({
   auditLogs: auditLogsRouter,
   webhooks: webhooksRouter,
   usage: usageRouter,
+  members: membersRouter,
+  invitations: invitationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -62,6 +62,7 @@ export const apiKeyDetail = z.object({
   revokedAt: nullableTimestamp,
   expiresAt: nullableTimestamp,
   rolledToId: z.string().nullable(),
+  createdBy: z.object({ userId: z.string(), email: z.string() }).nullable().describe('Who created the key; null when created by the operator or the account is gone'),
 });
 
 export type CreateApiKeyInput = z.input<typeof createApiKeyInput>;

@@ -21,6 +21,12 @@ export const AUDIT_ACTIONS = [
   'webhook.deleted',
   'webhook.secret_rotated',
   'webhook.disabled',
+  'member.invited',
+  'member.invitation_revoked',
+  'member.joined',
+  'member.role_changed',
+  'member.removed',
+  'member.left',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { emailSchema, idSchema, isoTimestamp, workspaceNameSchema } from './common.js';
+import { roleSchema } from './teams.js';
 
 export const registerInput = z.object({ email: emailSchema, workspaceName: workspaceNameSchema });
 export const loginInput = z.object({ email: emailSchema });
@@ -22,7 +23,8 @@ export const verifyResult = z.object({
   isNewUser: z.boolean(),
 });
 
-export const meResult = z.object({ user, workspace });
+/** The signed-in user, the session's current workspace and the user's role in it. */
+export const meResult = z.object({ user, workspace, role: roleSchema });
 
 export const logoutScope = z.enum(['local', 'others', 'global'], { error: 'scope must be local, others or global.' });
 export const logoutInput = z.object({ scope: logoutScope.default('local') });

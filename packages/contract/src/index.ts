@@ -6,6 +6,7 @@ export * from './agents.js';
 export * from './webhooks.js';
 export * from './usage.js';
 export * from './audit.js';
+export * from './teams.js';
 export * from './errors.js';
 export * from './key-format.js';
 export * from './input-depth.js';

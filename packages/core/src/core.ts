@@ -12,6 +12,8 @@ import { createAuditService } from './audit/audit.service.js';
 import { type AuthLimits, DEFAULT_AUTH_LIMITS } from './auth/auth-limits.js';
 import { createSessionsService } from './auth/sessions.service.js';
 import { createSignInService } from './auth/sign-in.service.js';
+import { createInvitationsService } from './teams/invitations.service.js';
+import { createMembersService } from './teams/members.service.js';
 import { createKeyInvalidation } from './cluster/key-invalidation.js';
 import { createScheduledJobs } from './cluster/scheduled-jobs.js';
 import { SharedWindowLimiter } from './cluster/shared-rate-limiter.js';
@@ -110,19 +112,11 @@ export function createCore(opts: CoreOptions) {
     return shared;
   };
 
-  const signIn = createSignInService({
-    store,
-    clock,
-    random,
-    mail,
-    queue,
-    audit,
-    publicUrl: opts.publicUrl,
-    limits: { ...DEFAULT_AUTH_LIMITS, ...opts.authLimits },
-    limiters: { perMinute: limiter(60_000), per15Minutes: limiter(15 * 60_000) },
-    signup,
-    observer,
-  });
+  const authLimits = { ...DEFAULT_AUTH_LIMITS, ...opts.authLimits };
+  const abuseLimiters = { perMinute: limiter(60_000), per15Minutes: limiter(15 * 60_000) };
+  const signIn = createSignInService({ store, clock, random, mail, queue, audit, publicUrl: opts.publicUrl, limits: authLimits, limiters: abuseLimiters, signup, observer });
+  const members = createMembersService({ store, audit });
+  const invitations = createInvitationsService({ store, clock, random, audit, mail, queue, publicUrl: opts.publicUrl, limits: authLimits, limiters: abuseLimiters });
   const sessions = createSessionsService({ store, clock, audit, observer });
   const targets = { allowPrivate: opts.webhooks?.allowPrivateTargets ?? false, resolve: opts.webhooks?.resolveHost ?? systemResolveHost };
   const delivery = createWebhookDelivery({ store, clock, random, instanceId, logger, audit, mail, observer, targets, publicUrl: opts.publicUrl });
@@ -192,7 +186,9 @@ export function createCore(opts: CoreOptions) {
   const publicConfig: PublicConfig = { mailConfigured: mailer.delivers, publicUrl: opts.publicUrl, signup, agentOfflineAfterSeconds: agentDeps.offlineAfterMs / 1000 };
 
   return {
-    auth: { ...signIn, ...sessions, sweepExpired: sweep },
+    auth: { ...signIn, ...sessions, workspaces: members.workspacesOf, switchWorkspace: members.switchWorkspace, sweepExpired: sweep },
+    members: { list: members.list, changeRole: members.changeRole, remove: members.remove },
+    invitations,
     apiKeys: { ...management, ...verification, usage: history.keyUsage },
     usage: { workspace: history.workspaceUsage },
     agents: { ...agents, heartbeat: presence.heartbeat },

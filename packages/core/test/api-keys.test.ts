@@ -113,6 +113,7 @@ describe('list and get', () => {
       revokedAt: null,
       expiresAt: null,
       rolledToId: null,
+      createdBy: { userId: alice.userId, email: 'alice@example.com' },
     });
     const bob = await signUp(h, 'bob@example.com', 'bobco');
     const err = await expectAppError(h.core.apiKeys.get(bob.workspaceId, k.id), 'not_found');

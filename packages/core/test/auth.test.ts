@@ -45,6 +45,7 @@ describe('register → verify', () => {
     expect(await h.core.auth.me(auth!.principal)).toEqual({
       user: { id: signed.result.user.id, email: 'alice@example.com', createdAt: '2026-03-02T10:00:00.000Z' },
       workspace: { id: signed.result.workspace.id, name: 'acme', createdAt: '2026-03-02T10:00:00.000Z' },
+      role: 'owner',
     });
   });
 

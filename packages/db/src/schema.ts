@@ -7,6 +7,8 @@ export interface UsersTable {
   id: string;
   email: string;
   created_at: Timestamp;
+  /** The workspace switched to or signed in to last: where the next sign-in lands (if still a member). */
+  last_workspace_id: Generated<string | null>;
 }
 
 export interface WorkspacesTable {
@@ -20,6 +22,18 @@ export interface WorkspaceMembersTable {
   user_id: string;
   role: 'owner' | 'admin' | 'member';
   created_at: Timestamp;
+}
+
+/** An open invitation: deleted when accepted or revoked, refused once `expires_at` passed. */
+export interface InvitationsTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  role: 'owner' | 'admin' | 'member';
+  token_hash: string;
+  invited_by_user_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
 }
 
 export interface PendingRegistrationsTable {
@@ -208,6 +222,7 @@ export interface Database {
   users: UsersTable;
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
+  invitations: InvitationsTable;
   pending_registrations: PendingRegistrationsTable;
   magic_links: MagicLinksTable;
   sessions: SessionsTable;

@@ -139,7 +139,7 @@ describe('migrations', () => {
       await migrateToLatest(second);
       expect(await second.db.selectFrom('users').select('email').execute()).toEqual([{ email: 'a@example.com' }]);
       const applied = await (second.db as Kysely<any>).selectFrom('kysely_migration').select('name').orderBy('name').execute();
-      expect(applied.map((r) => r.name)).toEqual(['0001-initial', '0002-scale-out', '0003-audit-retention', '0004-webhooks-presence', '0005-usage-history']);
+      expect(applied.map((r) => r.name)).toEqual(['0001-initial', '0002-scale-out', '0003-audit-retention', '0004-webhooks-presence', '0005-usage-history', '0006-teams']);
       await second.close();
     } finally {
       await database.drop();
@@ -156,7 +156,7 @@ describe('migrations', () => {
     try {
       await Promise.all(handles.map((h) => migrateToLatest(h)));
       const applied = await (handles[0]!.db as Kysely<any>).selectFrom('kysely_migration').select('name').execute();
-      expect(applied.map((r) => r.name).sort()).toEqual(['0001-initial', '0002-scale-out', '0003-audit-retention', '0004-webhooks-presence', '0005-usage-history']);
+      expect(applied.map((r) => r.name).sort()).toEqual(['0001-initial', '0002-scale-out', '0003-audit-retention', '0004-webhooks-presence', '0005-usage-history', '0006-teams']);
       expect(await handles[0]!.db.selectFrom('cluster_state').selectAll().execute()).toEqual([{ id: 1, key_seq: 0 }]);
     } finally {
       for (const h of handles) await h.close();

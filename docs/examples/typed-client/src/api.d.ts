@@ -188,6 +188,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspaces of the signed-in user, and their role in each */
+        get: operations["listMyWorkspaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/workspace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Switch this session to another of my workspaces
+         * @description The next sign-in lands in the workspace switched to. A workspace the user is not a member of is 404.
+         */
+        post: operations["switchWorkspace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The members of the workspace, by date joined */
+        get: operations["listMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member (owners), or yourself (leave)
+         * @description Ends the member’s sessions in this workspace at once. The last owner cannot leave (409 `last_owner`).
+         */
+        delete: operations["removeMember"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a member’s role (owners only)
+         * @description Holds from the member’s next request. The last owner cannot be demoted (409 `last_owner`).
+         */
+        patch: operations["updateMember"];
+        trace?: never;
+    };
+    "/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open invitations, newest first */
+        get: operations["listInvitations"];
+        put?: never;
+        /**
+         * Invite someone by e-mail (owners and admins)
+         * @description Mails a link that works once for 7 days. The answer is the same whether or not the address has an account. Admins invite admins and members; owners also owners. Inviting an address again replaces its open invitation.
+         */
+        post: operations["createInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation; sets the session cookie
+         * @description Creates the account if the address has none, adds the membership and signs in to the workspace.
+         */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an open invitation */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api-keys": {
         parameters: {
             query?: never;
@@ -458,6 +594,24 @@ export interface components {
         LoginInput: {
             email: string;
         };
+        SwitchWorkspaceInput: {
+            workspaceId: string;
+        };
+        UpdateMemberInput: {
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+        };
+        CreateInvitationInput: {
+            email: string;
+            /**
+             * @default member
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
+        };
+        InvitationTokenInput: {
+            token: string;
+        };
         CreateApiKeyInput: {
             name: string;
             /**
@@ -492,7 +646,7 @@ export interface components {
             statusCode: number;
             error: string;
             /** @enum {string} */
-            code: "invalid_json" | "invalid_request" | "invalid_token" | "authentication_required" | "invalid_api_key" | "api_key_expired" | "ip_not_allowed" | "session_required" | "cross_site_request" | "signup_closed" | "email_domain_not_allowed" | "not_found" | "method_not_allowed" | "workspace_name_taken" | "api_key_name_taken" | "api_key_revoked" | "api_key_already_rolled" | "webhook_limit_reached" | "webhook_disabled" | "headers_too_large" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "database_unavailable";
+            code: "invalid_json" | "invalid_request" | "invalid_token" | "invalid_invitation" | "authentication_required" | "invalid_api_key" | "api_key_expired" | "ip_not_allowed" | "session_required" | "cross_site_request" | "forbidden" | "no_workspace" | "signup_closed" | "email_domain_not_allowed" | "not_found" | "method_not_allowed" | "workspace_name_taken" | "api_key_name_taken" | "api_key_revoked" | "api_key_already_rolled" | "already_member" | "invitation_pending" | "last_owner" | "webhook_limit_reached" | "webhook_disabled" | "headers_too_large" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "database_unavailable";
             message: string;
             details?: {
                 path: string;
@@ -610,8 +764,51 @@ export interface components {
         Me: {
             user: components["schemas"]["User"];
             workspace: components["schemas"]["Workspace"];
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
         };
         SessionList: components["schemas"]["Session"][];
+        WorkspaceMembershipList: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+            current: boolean;
+        }[];
+        MemberList: components["schemas"]["Member"][];
+        Member: {
+            userId: string;
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+            /** @description ISO 8601 UTC timestamp with milliseconds */
+            joinedAt: string;
+        };
+        InvitationList: components["schemas"]["Invitation"][];
+        Invitation: {
+            id: string;
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+            /** @description ISO 8601 UTC timestamp with milliseconds */
+            expiresAt: string;
+            /** @description ISO 8601 UTC timestamp with milliseconds */
+            createdAt: string;
+            /** @description null when the inviter has since left */
+            invitedBy: {
+                userId: string;
+                email: string;
+            } | null;
+        };
+        InvitationAccepted: {
+            /** @constant */
+            success: true;
+            user: components["schemas"]["UserSummary"];
+            workspace: components["schemas"]["WorkspaceSummary"];
+            isNewUser: boolean;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+        };
         ApiKeyCreated: {
             id: string;
             name: string;
@@ -636,6 +833,11 @@ export interface components {
             revokedAt: string | null;
             expiresAt: string | null;
             rolledToId: string | null;
+            /** @description Who created the key; null when created by the operator or the account is gone */
+            createdBy: {
+                userId: string;
+                email: string;
+            } | null;
         };
         ApiKeyUsage: {
             /** @enum {string} */
@@ -787,7 +989,7 @@ export interface operations {
                     "application/json": components["schemas"]["AgentList"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -805,7 +1007,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -880,7 +1082,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agent"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -898,7 +1100,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -984,7 +1186,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agent"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1002,7 +1204,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1079,7 +1281,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1097,7 +1299,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1183,7 +1385,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agent"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1201,7 +1403,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1304,7 +1506,7 @@ export interface operations {
                     "application/json": components["schemas"]["RegisterResult"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1313,7 +1515,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1322,7 +1524,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `webhook_limit_reached`, `webhook_disabled` */
+            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `already_member`, `invitation_pending`, `last_owner`, `webhook_limit_reached`, `webhook_disabled` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1415,7 +1617,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResult"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1424,7 +1626,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1521,7 +1723,7 @@ export interface operations {
                     "application/json": components["schemas"]["VerifyResult"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1530,7 +1732,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1539,7 +1741,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `webhook_limit_reached`, `webhook_disabled` */
+            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `already_member`, `invitation_pending`, `last_owner`, `webhook_limit_reached`, `webhook_disabled` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1599,7 +1801,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1617,7 +1819,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1676,7 +1878,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1694,7 +1896,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1743,7 +1945,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1761,7 +1963,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1812,7 +2014,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1830,7 +2032,794 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyWorkspaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workspaces; `current` marks this session’s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceMembershipList"];
+                };
+            };
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: `authentication_required`, `invalid_api_key`, `api_key_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    switchWorkspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "workspaceId": "ws_456"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SwitchWorkspaceInput"];
+            };
+        };
+        responses: {
+            /** @description Who is signed in, in the workspace switched to */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: `authentication_required`, `invalid_api_key`, `api_key_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload Too Large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: `authentication_required`, `invalid_api_key`, `api_key_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Success"];
+                };
+            };
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: `authentication_required`, `invalid_api_key`, `api_key_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `already_member`, `invitation_pending`, `last_owner`, `webhook_limit_reached`, `webhook_disabled` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "admin"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateMemberInput"];
+            };
+        };
+        responses: {
+            /** @description The member as they are now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: `authentication_required`, `invalid_api_key`, `api_key_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `already_member`, `invitation_pending`, `last_owner`, `webhook_limit_reached`, `webhook_disabled` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload Too Large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Invitations not yet accepted, revoked or expired */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: `authentication_required`, `invalid_api_key`, `api_key_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "colleague@example.com",
+                 *       "role": "member"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateInvitationInput"];
+            };
+        };
+        responses: {
+            /** @description The invitation (the link is only in the mail) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: `authentication_required`, `invalid_api_key`, `api_key_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `already_member`, `invitation_pending`, `last_owner`, `webhook_limit_reached`, `webhook_disabled` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload Too Large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too Many Requests: `rate_limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "the token of the mailed link"
+                 *     }
+                 */
+                "application/json": components["schemas"]["InvitationTokenInput"];
+            };
+        };
+        responses: {
+            /** @description Signed in to the workspace */
+            200: {
+                headers: {
+                    /** @description The session: `session=<token>; HttpOnly; SameSite=Lax; Path=/; Max-Age=2592000`, plus `Secure` when PUBLIC_URL is https */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationAccepted"];
+                };
+            };
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload Too Large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too Many Requests: `rate_limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked; its link no longer works */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Success"];
+                };
+            };
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: `authentication_required`, `invalid_api_key`, `api_key_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1906,7 +2895,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1924,7 +2913,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1992,7 +2981,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2010,7 +2999,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2019,7 +3008,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `webhook_limit_reached`, `webhook_disabled` */
+            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `already_member`, `invitation_pending`, `last_owner`, `webhook_limit_reached`, `webhook_disabled` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2099,13 +3088,17 @@ export interface operations {
                      *       "isActive": true,
                      *       "revokedAt": null,
                      *       "expiresAt": null,
-                     *       "rolledToId": null
+                     *       "rolledToId": null,
+                     *       "createdBy": {
+                     *         "userId": "user_123",
+                     *         "email": "you@example.com"
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["ApiKeyDetail"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2123,7 +3116,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2188,7 +3181,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2206,7 +3199,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2278,7 +3271,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyDetail"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2296,7 +3289,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2314,7 +3307,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `webhook_limit_reached`, `webhook_disabled` */
+            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `already_member`, `invitation_pending`, `last_owner`, `webhook_limit_reached`, `webhook_disabled` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2392,7 +3385,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2410,7 +3403,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2428,7 +3421,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `webhook_limit_reached`, `webhook_disabled` */
+            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `already_member`, `invitation_pending`, `last_owner`, `webhook_limit_reached`, `webhook_disabled` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2520,7 +3513,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyUsage"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2538,7 +3531,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2601,7 +3594,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkspaceUsage"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2619,7 +3612,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2668,7 +3661,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookList"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2686,7 +3679,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2749,7 +3742,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2767,7 +3760,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2776,7 +3769,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `webhook_limit_reached`, `webhook_disabled` */
+            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `already_member`, `invitation_pending`, `last_owner`, `webhook_limit_reached`, `webhook_disabled` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2845,7 +3838,7 @@ export interface operations {
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2863,7 +3856,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2923,7 +3916,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2941,7 +3934,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3010,7 +4003,7 @@ export interface operations {
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3028,7 +4021,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3115,7 +4108,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3133,7 +4126,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3211,7 +4204,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3229,7 +4222,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3247,7 +4240,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `webhook_limit_reached`, `webhook_disabled` */
+            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `already_member`, `invitation_pending`, `last_owner`, `webhook_limit_reached`, `webhook_disabled` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3303,7 +4296,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3321,7 +4314,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3382,7 +4375,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3400,7 +4393,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3418,7 +4411,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `webhook_limit_reached`, `webhook_disabled` */
+            /** @description Conflict: `workspace_name_taken`, `api_key_name_taken`, `api_key_revoked`, `api_key_already_rolled`, `already_member`, `invitation_pending`, `last_owner`, `webhook_limit_reached`, `webhook_disabled` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3457,7 +4450,7 @@ export interface operations {
                 /** @description `nextCursor` of the previous page */
                 cursor?: string;
                 /** @description Only entries of this action */
-                action?: "auth.registered" | "auth.signed_in" | "auth.signed_out" | "auth.sign_in_link_issued" | "session.revoked" | "api_key.created" | "api_key.revoked" | "api_key.rolled" | "api_key.expired" | "api_key.ip_restrictions_updated" | "api_key.ip_denied" | "api_key.rate_limited" | "agent.created" | "agent.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled";
+                action?: "auth.registered" | "auth.signed_in" | "auth.signed_out" | "auth.sign_in_link_issued" | "session.revoked" | "api_key.created" | "api_key.revoked" | "api_key.rolled" | "api_key.expired" | "api_key.ip_restrictions_updated" | "api_key.ip_denied" | "api_key.rate_limited" | "agent.created" | "agent.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "member.invited" | "member.invitation_revoked" | "member.joined" | "member.role_changed" | "member.removed" | "member.left";
             };
             header?: never;
             path?: never;
@@ -3474,7 +4467,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditLogPage"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3492,7 +4485,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `signup_closed`, `email_domain_not_allowed` */
+            /** @description Forbidden: `ip_not_allowed`, `session_required`, `cross_site_request`, `forbidden`, `no_workspace`, `signup_closed`, `email_domain_not_allowed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3541,7 +4534,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
-            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token` */
+            /** @description Bad Request: `invalid_json`, `invalid_request`, `invalid_token`, `invalid_invitation` */
             400: {
                 headers: {
                     [name: string]: unknown;

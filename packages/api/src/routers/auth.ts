@@ -1,4 +1,4 @@
-import { loginInput, logoutInput, registerInput, revokeSessionInput, verifyInput } from '@pc/contract';
+import { loginInput, logoutInput, registerInput, revokeSessionInput, switchWorkspaceInput, verifyInput } from '@pc/contract';
 import { publicProcedure, router, sessionProcedure } from '../trpc.js';
 
 export const authRouter = router({
@@ -21,6 +21,16 @@ export const authRouter = router({
     return ctx.core.auth.previewLink(input.token, ctx.meta, session?.principal.userId ?? null);
   }),
   me: sessionProcedure.query(({ ctx }) => ctx.core.auth.me(ctx.principal)),
+  /** The SPA's probe: being signed out is an answer here, not a 401, so a signed-out page load fails no request. */
+  session: publicProcedure.query(async ({ ctx }) => {
+    const session = ctx.sessionToken && ctx.apiKey === null ? await ctx.core.auth.authenticateSession(ctx.sessionToken) : null;
+    if (!session) return { signedIn: false as const };
+    if (session.renewedMaxAgeSeconds !== null) ctx.setSessionCookie(ctx.sessionToken!, session.renewedMaxAgeSeconds);
+    ctx.onPrincipal?.(session.principal);
+    return { signedIn: true as const, ...(await ctx.core.auth.me(session.principal)) };
+  }),
+  workspaces: sessionProcedure.query(({ ctx }) => ctx.core.auth.workspaces(ctx.principal)),
+  switchWorkspace: sessionProcedure.input(switchWorkspaceInput).mutation(async ({ ctx, input }) => ctx.core.auth.me(await ctx.core.auth.switchWorkspace(ctx.principal, input.workspaceId))),
   logout: sessionProcedure.input(logoutInput).mutation(async ({ ctx, input }) => {
     await ctx.core.auth.logout(ctx.principal, input.scope, ctx.meta);
     if (input.scope !== 'others') ctx.clearSessionCookie();

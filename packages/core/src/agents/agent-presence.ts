@@ -6,6 +6,7 @@ import type { CoreObserver } from '../shared/observer.js';
 import type { Principal } from '../shared/principal.js';
 import { type RequestMeta, epochMs, iso } from '../shared/runtime.js';
 import { type AgentsDeps, type Heartbeat, agentEventData, agentView } from './agents.service.js';
+import { authorize } from '../teams/roles.js';
 
 /**
  * How far past the offline threshold `agent.offline` waits: heartbeats other instances hold in
@@ -49,6 +50,7 @@ export function createAgentPresence(deps: AgentsDeps & { observer: CoreObserver 
 
   /** `POST /v1/agents/:id/heartbeat`: the agent as it now is. */
   async function heartbeat(p: Principal, id: string, input: { version?: string | undefined }, meta: RequestMeta): Promise<Agent> {
+    authorize(p, 'manageAgents');
     const nowMs = epochMs(clock);
     const row = (await db.executeQuery(find(id, p.workspaceId))).rows[0];
     if (!row) throw new AppError('not_found', 'Agent not found.');

@@ -8,6 +8,7 @@ import { type Clock, type RandomSource, type RequestMeta, epochMs, iso, newId } 
 import { type UsageBuffer, heldIfNewer } from '../shared/usage-buffer.js';
 import type { Store } from '../store/store.js';
 import type { WebhookOutbox } from '../webhooks/webhook-outbox.js';
+import { authorize } from '../teams/roles.js';
 
 /** A heartbeat not yet written (coalesced like key usage); reads overlay it. */
 export interface Heartbeat {
@@ -106,6 +107,7 @@ export function createAgentsService(deps: AgentsDeps) {
   }
 
   async function create(p: Principal, input: { name: string; label: string | null }, meta: RequestMeta): Promise<Agent> {
+    authorize(p, 'manageAgents');
     const row: AgentsTable = {
       id: newId(random, 'agt'),
       workspace_id: p.workspaceId,
@@ -133,6 +135,7 @@ export function createAgentsService(deps: AgentsDeps) {
   }
 
   async function remove(p: Principal, id: string, meta: RequestMeta): Promise<void> {
+    authorize(p, 'manageAgents');
     await store.transaction(async (trx) => {
       // One statement decides and deletes: of two deletions at once, one finds the row.
       const row = await trx.deleteFrom('agents').where('id', '=', id).where('workspace_id', '=', p.workspaceId).returning(['id', 'name', 'label']).executeTakeFirst();

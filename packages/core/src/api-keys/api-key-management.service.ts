@@ -10,6 +10,7 @@ import type { Store, Trx } from '../store/store.js';
 import type { WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import { type ApiKeysRepository, type KeyRow, isActiveAt } from './api-keys.repository.js';
 import { generateApiKey } from './key-format.js';
+import { authorize } from '../teams/roles.js';
 
 export interface KeyUse {
   /** Epoch ms. */
@@ -39,7 +40,7 @@ const NAME_HELD = 'api_keys(workspace_id, name)';
 export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
   const { store, repo, invalidation, usage, clock, random, audit, outbox } = deps;
 
-  function toDetail(r: KeyRow): ApiKeyDetail {
+  function toDetail(r: KeyRow, createdBy: ApiKeyDetail['createdBy'] = null): ApiKeyDetail {
     const pending = heldIfNewer(usage.peek(r.id), r.last_used_at);
     return {
       id: r.id,
@@ -53,6 +54,7 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
       revokedAt: r.revoked_at,
       expiresAt: r.expires_at,
       rolledToId: r.rolled_to_id,
+      createdBy,
     };
   }
 
@@ -116,6 +118,7 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
   }
 
   async function create(p: SessionPrincipal, input: { name: string; expiresAt?: string | undefined }, meta: RequestMeta): Promise<ApiKeyCreated> {
+    authorize(p, 'manageApiKeys');
     const now = clock.now();
     const expiresAt = checkExpiry(input.expiresAt, now);
     return store.transaction(async (trx) => {
@@ -147,10 +150,11 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
   async function get(workspaceId: string, id: string): Promise<ApiKeyDetail> {
     const row = await repo.find(workspaceId, id);
     if (!row) throw new AppError('not_found', 'API key not found.');
-    return toDetail(row);
+    return toDetail(row, await repo.creatorOf(row));
   }
 
   async function updateIpRestrictions(p: SessionPrincipal, id: string, ranges: string[], meta: RequestMeta): Promise<ApiKeyDetail> {
+    authorize(p, 'manageApiKeys');
     return store.transaction(async (trx) => {
       const row = await lockedKey(trx, p, id);
       if (row.revoked_at !== null) throw new AppError('api_key_revoked');
@@ -159,12 +163,13 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
       await audit.record(trx, audited(p, 'api_key.ip_restrictions_updated', id, meta, { before: JSON.parse(row.allowed_ip_ranges) as string[], after: ranges }));
       await invalidation.keysChanged(trx, [row.key_hash]);
       await outbox.emit(trx, p.workspaceId, 'api_key.ip_restrictions_updated', { id, name: row.name, prefix: row.prefix, allowedIpRanges: ranges });
-      return toDetail({ ...row, allowed_ip_ranges: stored });
+      return toDetail({ ...row, allowed_ip_ranges: stored }, await repo.creatorOf(row, trx));
     });
   }
 
   /** Irreversible; revoking a revoked key answers the same and changes nothing. */
   async function revoke(p: SessionPrincipal | OperatorPrincipal, id: string, meta: RequestMeta | null): Promise<void> {
+    authorize(p, 'manageApiKeys');
     await store.transaction(async (trx) => {
       const row = await lockedKey(trx, p, id);
       if (row.revoked_at !== null) return;
@@ -178,6 +183,7 @@ export function createApiKeyManagement(deps: ApiKeyManagementDeps) {
 
   /** A new key with the same name and ranges; the old one keeps working for `graceSeconds` (0: revoked now). */
   async function roll(p: SessionPrincipal, id: string, graceSeconds: number, meta: RequestMeta): Promise<ApiKeyCreated> {
+    authorize(p, 'manageApiKeys');
     return store.transaction(async (trx) => {
       const now = clock.now();
       const nowIso = iso(now);

@@ -4,10 +4,10 @@ import type { Store, Trx } from '../store/store.js';
 
 export type KeyRow = Pick<
   ApiKeysTable,
-  'id' | 'name' | 'prefix' | 'allowed_ip_ranges' | 'created_at' | 'last_used_at' | 'last_used_ip' | 'revoked_at' | 'expires_at' | 'rolled_to_id'
+  'id' | 'name' | 'prefix' | 'allowed_ip_ranges' | 'created_at' | 'created_by_user_id' | 'last_used_at' | 'last_used_ip' | 'revoked_at' | 'expires_at' | 'rolled_to_id'
 >;
 
-const COLUMNS = ['id', 'name', 'prefix', 'allowed_ip_ranges', 'created_at', 'last_used_at', 'last_used_ip', 'revoked_at', 'expires_at', 'rolled_to_id'] as const;
+const COLUMNS = ['id', 'name', 'prefix', 'allowed_ip_ranges', 'created_at', 'created_by_user_id', 'last_used_at', 'last_used_ip', 'revoked_at', 'expires_at', 'rolled_to_id'] as const;
 
 /** A key is active at `nowIso` when it is not revoked and not expired (in memory; `activeAt` is the same in SQL). */
 export const isActiveAt = (r: Pick<ApiKeysTable, 'revoked_at' | 'expires_at'>, nowIso: string) => r.revoked_at === null && (r.expires_at === null || r.expires_at > nowIso);
@@ -33,6 +33,13 @@ export function createApiKeysRepository(store: Store) {
     /** The workspace a key belongs to, for the operator, who names a key by id alone. */
     async workspaceOf(id: string): Promise<string | undefined> {
       return (await db.selectFrom('api_keys').select('workspace_id').where('id', '=', id).executeTakeFirst())?.workspace_id;
+    },
+
+    /** Who created a key: their e-mail, while the account exists. Inside a transaction, pass it. */
+    async creatorOf(r: KeyRow, q: Store['db'] | Trx = db): Promise<{ userId: string; email: string } | null> {
+      if (r.created_by_user_id === null) return null;
+      const u = await q.selectFrom('users').select('email').where('id', '=', r.created_by_user_id).executeTakeFirst();
+      return u ? { userId: r.created_by_user_id, email: u.email } : null;
     },
 
     async find(workspaceId: string, id: string): Promise<KeyRow | undefined> {

@@ -1,5 +1,7 @@
 import type { AuditAction, AuditLogPage } from '@pc/contract';
 import { AppError } from '../errors.js';
+import type { SessionPrincipal } from '../shared/principal.js';
+import { authorize } from '../teams/roles.js';
 import { type Clock, type Logger, type RandomSource, type RequestMeta, iso, newId } from '../shared/runtime.js';
 import type { Store, Trx } from '../store/store.js';
 
@@ -89,7 +91,13 @@ export function createAuditService(deps: { store: Store; clock: Clock; random: R
     };
   }
 
-  return { record, recordDenial, list };
+  /** The log as a member reads it: owners and admins only. */
+  async function readLog(p: SessionPrincipal, q: Parameters<typeof list>[1]): Promise<AuditLogPage> {
+    authorize(p, 'readAuditLog');
+    return list(p.workspaceId, q);
+  }
+
+  return { record, recordDenial, list, readLog };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;

@@ -5,14 +5,20 @@ import { AppError } from '../errors.js';
 import { type RandomSource, type RequestMeta, newId } from '../shared/runtime.js';
 import type { Trx } from '../store/store.js';
 
-/** The first workspace a user joined: where a sign-in lands. */
-export const firstWorkspaceOf = (db: Db | Trx, userId: string) =>
+/**
+ * Where a sign-in lands: the workspace the user last switched to or signed in to, while still a
+ * member there, else the first one joined; undefined for a user who belongs to none.
+ */
+export const landingWorkspaceOf = (db: Db | Trx, userId: string) =>
   db
     .selectFrom('workspace_members as m')
     .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
-    .select(['w.id', 'w.name'])
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['w.id', 'w.name', 'm.role'])
     .where('m.user_id', '=', userId)
+    .orderBy((eb) => eb.case().when('w.id', '=', eb.ref('u.last_workspace_id')).then(0).else(1).end())
     .orderBy('m.created_at', 'asc')
+    .limit(1)
     .executeTakeFirst();
 
 /** Who is told when something in a workspace needs a person: its owners' e-mails, with the workspace's name. */
@@ -27,20 +33,18 @@ export const workspaceOwners = (db: Db | Trx, workspaceId: string) =>
     .execute();
 
 /**
- * A new user who owns a new workspace, audited as `auth.registered`: by the user (a verified
+ * A new workspace owned by an existing user, audited as `auth.registered`: by the user (a verified
  * sign-up) or by `system` (the admin command). A taken workspace name, whether taken before or at
- * this very moment by another instance, is `workspace_name_taken`; an e-mail that has an account
- * throws the unique violation `users(email)`, which each caller names in its own terms.
+ * this very moment by another instance, is `workspace_name_taken`.
  */
-export async function createAccount(
+export async function createWorkspaceFor(
   trx: Trx,
   deps: { random: RandomSource; audit: AuditService },
-  input: { email: string; workspaceName: string; nowIso: string; registeredBy: 'self' | 'system'; meta: RequestMeta | null },
+  user: { id: string; email: string },
+  input: { workspaceName: string; nowIso: string; registeredBy: 'self' | 'system'; meta: RequestMeta | null },
 ) {
-  const user = { id: newId(deps.random, 'user'), email: input.email, created_at: input.nowIso };
   const workspace = { id: newId(deps.random, 'ws'), name: input.workspaceName };
   try {
-    await trx.insertInto('users').values(user).execute();
     await trx.insertInto('workspaces').values({ ...workspace, created_at: input.nowIso }).execute();
   } catch (err) {
     if (uniqueViolation(err) === 'workspaces(name)') throw new AppError('workspace_name_taken');
@@ -55,5 +59,20 @@ export async function createAccount(
     meta: input.meta,
     metadata: { email: user.email, workspaceName: workspace.name },
   });
+  return workspace;
+}
+
+/**
+ * A new user who owns a new workspace. An e-mail that has an account throws the unique violation
+ * `users(email)`, which each caller names in its own terms.
+ */
+export async function createAccount(
+  trx: Trx,
+  deps: { random: RandomSource; audit: AuditService },
+  input: { email: string; workspaceName: string; nowIso: string; registeredBy: 'self' | 'system'; meta: RequestMeta | null },
+) {
+  const user = { id: newId(deps.random, 'user'), email: input.email, created_at: input.nowIso };
+  await trx.insertInto('users').values(user).execute();
+  const workspace = await createWorkspaceFor(trx, deps, user, input);
   return { user, workspace };
 }

@@ -25,9 +25,14 @@ export function createSessionsService(deps: { store: Store; clock: Clock; audit:
   const { db } = store;
   const sessionUse = new UsageBuffer<string>();
 
-  // Every SPA request looks its session up: compiled once, not per request.
+  // Every SPA request looks its session up: compiled once, not per request. The membership is
+  // read with it, so a role change or a removal holds from the next request, at every instance.
   const sessionByHash = compileOnce((tokenHash: string) =>
-    db.selectFrom('sessions').select(['id', 'user_id', 'workspace_id', 'expires_at']).where('token_hash', '=', tokenHash),
+    db
+      .selectFrom('sessions as s')
+      .innerJoin('workspace_members as m', (j) => j.onRef('m.user_id', '=', 's.user_id').onRef('m.workspace_id', '=', 's.workspace_id'))
+      .select(['s.id', 's.user_id', 's.workspace_id', 's.expires_at', 'm.role'])
+      .where('s.token_hash', '=', tokenHash),
   );
 
   /**
@@ -53,7 +58,7 @@ export function createSessionsService(deps: { store: Store; clock: Clock; audit:
       renewedMaxAgeSeconds = SESSION_TTL_MS / 1000;
     }
     sessionUse.record(row.id, iso(now));
-    return { principal: { kind: 'session', sessionId: row.id, userId: row.user_id, workspaceId: row.workspace_id }, renewedMaxAgeSeconds };
+    return { principal: { kind: 'session', sessionId: row.id, userId: row.user_id, workspaceId: row.workspace_id, role: row.role }, renewedMaxAgeSeconds };
   }
 
   async function me(p: SessionPrincipal): Promise<MeResult> {
@@ -62,6 +67,7 @@ export function createSessionsService(deps: { store: Store; clock: Clock; audit:
     return {
       user: { id: user.id, email: user.email, createdAt: user.created_at },
       workspace: { id: ws.id, name: ws.name, createdAt: ws.created_at },
+      role: p.role,
     };
   }
 

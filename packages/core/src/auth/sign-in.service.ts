@@ -6,11 +6,12 @@ import type { MailDelivery } from '../mail/mail-delivery.js';
 import type { CoreObserver } from '../shared/observer.js';
 import type { BackgroundQueue } from '../mail/mail-queue.js';
 import { signInMail, verifyMail } from '../mail/templates.js';
-import { type Clock, type RandomSource, type RequestMeta, iso, newId, newToken, sha256Hex } from '../shared/runtime.js';
+import { type Clock, type RandomSource, type RequestMeta, iso, newId, sha256Hex } from '../shared/runtime.js';
 import { type Store, type Trx, afterCommit } from '../store/store.js';
-import { type AbuseLimiters, type AuthLimits, MAGIC_LINK_TTL_MS, SESSION_TTL_MS, spend } from './auth-limits.js';
-import { createAccount, firstWorkspaceOf } from './accounts.js';
+import { type AbuseLimiters, type AuthLimits, MAGIC_LINK_TTL_MS, spend } from './auth-limits.js';
+import { createAccount, createWorkspaceFor, landingWorkspaceOf } from './accounts.js';
 import { createMagicLink } from './magic-links.js';
+import { startSession } from './session-start.js';
 
 export interface SignInDeps {
   store: Store;
@@ -51,6 +52,9 @@ export function createSignInService(deps: SignInDeps) {
   }
 
   const hasAccount = async (email: string) => (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) !== undefined;
+  /** An account in at least one workspace: a sign-up of its e-mail mails a sign-in link instead. */
+  const hasWorkspace = async (email: string) =>
+    (await db.selectFrom('users as u').innerJoin('workspace_members as m', 'm.user_id', 'u.id').select('u.id').where('u.email', '=', email).executeTakeFirst()) !== undefined;
   const workspaceNameTaken = async (name: string) => (await db.selectFrom('workspaces').select('id').where('name', '=', name).executeTakeFirst()) !== undefined;
 
   /** Whoever may sign up: the same answer for every e-mail (closed), or for every e-mail of a domain. */
@@ -71,7 +75,7 @@ export function createSignInService(deps: SignInDeps) {
     if (await workspaceNameTaken(input.workspaceName)) throw new AppError('workspace_name_taken');
     await spend(limiters.per15Minutes, `email:${input.email}`, limits.perEmailPer15Minutes);
     queue.enqueue('register', async () => {
-      if (await hasAccount(input.email)) return mailSignInLink(input.email, meta);
+      if (await hasWorkspace(input.email)) return mailSignInLink(input.email, meta);
       const now = clock.now();
       await store.transaction(async (trx) => {
         const regId = newId(random, 'reg');
@@ -93,38 +97,40 @@ export function createSignInService(deps: SignInDeps) {
     });
   }
 
-  /** The user and workspace a verified link signs in to, created on first sign-up. */
+  /**
+   * The user and workspace a verified link signs in to. A sign-up link creates its workspace (and
+   * the user, if new); a sign-in link lands where the user last worked.
+   */
   async function accountFor(trx: Trx, link: { email: string; pending_registration_id: string | null }, nowIso: string, meta: RequestMeta) {
     const user = await trx.selectFrom('users').selectAll().where('email', '=', link.email).executeTakeFirst();
-    if (user) {
-      const workspace = await firstWorkspaceOf(trx, user.id);
-      if (!workspace) throw new AppError('invalid_token');
-      return { user, workspace, isNewUser: false };
-    }
     const pending = link.pending_registration_id
       ? await trx.selectFrom('pending_registrations').selectAll().where('id', '=', link.pending_registration_id).executeTakeFirst()
       : undefined;
-    if (!pending) throw new AppError('invalid_token');
-    const { user: created, workspace } = await createAccount(trx, deps, { email: link.email, workspaceName: pending.workspace_name, nowIso, registeredBy: 'self', meta }).catch(
-      (err: unknown) => {
-        // An account made since this link was mailed (another link of the e-mail, at another instance).
-        if (uniqueViolation(err) === 'users(email)') throw new AppError('invalid_token');
-        throw err;
-      },
-    );
+    if (!pending) {
+      if (!user) throw new AppError('invalid_token');
+      const workspace = await landingWorkspaceOf(trx, user.id);
+      if (!workspace) throw new AppError('no_workspace');
+      return { user, workspace, isNewUser: false };
+    }
+    const input = { workspaceName: pending.workspace_name, nowIso, registeredBy: 'self' as const, meta };
+    const created = user
+      ? { user, workspace: await createWorkspaceFor(trx, deps, user, input) }
+      : await createAccount(trx, deps, { ...input, email: link.email }).catch((err: unknown) => {
+          // An account made since this link was mailed (another link of the e-mail, at another instance).
+          if (uniqueViolation(err) === 'users(email)') throw new AppError('invalid_token');
+          throw err;
+        });
     // Done with: this sign-up and any other of the e-mail (their links go with them).
     await trx.deleteFrom('pending_registrations').where('email', '=', link.email).execute();
-    return { user: created, workspace, isNewUser: true };
+    return { ...created, isNewUser: user === undefined };
   }
 
   async function verify(token: string, meta: RequestMeta): Promise<SignedIn> {
     await spend(limiters.perMinute, `verify:${abuseClient(meta.ip, limits.ipv6Prefix)}`, limits.verifyPerIpPerMinute);
     if (token.length < 32 || token.length > 200) throw new AppError('invalid_token');
     const tokenHash = sha256Hex(token);
-    const sessionToken = newToken(random);
-    const result = await store.transaction(async (trx) => {
-      const now = clock.now();
-      const nowIso = iso(now);
+    const signedIn = await store.transaction(async (trx) => {
+      const nowIso = iso(clock.now());
       const link = await trx.selectFrom('magic_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
       if (!link || link.used_at !== null || link.expires_at <= nowIso) throw new AppError('invalid_token');
       // The claim: one statement marks every open link of the e-mail used, this one among them. Of
@@ -133,26 +139,11 @@ export function createSignInService(deps: SignInDeps) {
       const claimed = await trx.updateTable('magic_links').set({ used_at: nowIso }).where('email', '=', link.email).where('used_at', 'is', null).returning('id').execute();
       if (!claimed.some((r) => r.id === link.id)) throw new AppError('invalid_token');
       const { user, workspace, isNewUser } = await accountFor(trx, link, nowIso, meta);
-      const sessionId = newId(random, 'ses');
-      await trx
-        .insertInto('sessions')
-        .values({
-          id: sessionId,
-          token_hash: sha256Hex(sessionToken),
-          user_id: user.id,
-          workspace_id: workspace.id,
-          created_at: nowIso,
-          last_used_at: nowIso,
-          expires_at: iso(new Date(now.getTime() + SESSION_TTL_MS)),
-          ip: meta.ip,
-          user_agent: meta.userAgent?.slice(0, 512) ?? null,
-        })
-        .execute();
-      await audit.record(trx, { workspaceId: workspace.id, action: 'auth.signed_in', actor: { type: 'user', id: user.id }, target: { type: 'session', id: sessionId }, meta });
-      return { success: true as const, user: { id: user.id, email: user.email }, workspace, isNewUser };
+      const session = await startSession(trx, deps, { userId: user.id, workspaceId: workspace.id, meta });
+      return { ...session, result: { success: true as const, user: { id: user.id, email: user.email }, workspace: { id: workspace.id, name: workspace.name }, isNewUser } };
     });
-    deps.observer.signedIn(result.isNewUser);
-    return { result, sessionToken, maxAgeSeconds: SESSION_TTL_MS / 1000 };
+    deps.observer.signedIn(signedIn.result.isNewUser);
+    return signedIn;
   }
 
   /**
@@ -171,7 +162,8 @@ export function createSignInService(deps: SignInDeps) {
       workspace = (await db.selectFrom('pending_registrations').select('workspace_name').where('id', '=', link.pending_registration_id).executeTakeFirst())?.workspace_name;
     } else {
       const user = await db.selectFrom('users').select('id').where('email', '=', link.email).executeTakeFirst();
-      workspace = user ? (await firstWorkspaceOf(db, user.id))?.name : undefined;
+      workspace = user ? (await landingWorkspaceOf(db, user.id))?.name : undefined;
+      if (user && workspace === undefined) throw new AppError('no_workspace');
     }
     if (workspace === undefined) throw new AppError('invalid_token');
     const current = currentUserId ? await db.selectFrom('users').select('email').where('id', '=', currentUserId).executeTakeFirst() : undefined;

@@ -59,3 +59,14 @@ export function keyExpiringMail(to: string, workspaceName: string, key: { name: 
     link,
   );
 }
+
+export function invitationMail(to: string, invite: { workspaceName: string; invitedBy: string | null; role: string }, link: string, days: number): MailMessage {
+  const by = invite.invitedBy ? `${invite.invitedBy} invited you` : 'You are invited';
+  const text = `${by} to join the workspace "${invite.workspaceName}" on Private Connect as ${invite.role}.\n\n${link}\n\nThis invitation works once and expires in ${days} days. If you did not expect it, ignore this e-mail.\n`;
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
+<p>${escapeHtml(`${by} to join the workspace "${invite.workspaceName}" on Private Connect as ${invite.role}.`)}</p>
+<p><a href="${escapeHtml(link)}" style="display:inline-block;padding:10px 16px;background:#2f5bea;color:#fff;border-radius:6px;text-decoration:none">Review the invitation</a></p>
+<p style="color:#555;font-size:13px">This invitation works once and expires in ${days} days. If you did not expect it, ignore this e-mail.</p>
+</body></html>`;
+  return { to, subject: `Join "${invite.workspaceName}" on Private Connect`, text, html, link };
+}

@@ -3,7 +3,7 @@ import { uniqueViolation } from '@pc/db';
 import type { ApiKeyManagement } from '../api-keys/api-key-management.service.js';
 import type { ApiKeysRepository } from '../api-keys/api-keys.repository.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { createAccount, firstWorkspaceOf } from '../auth/accounts.js';
+import { createAccount, landingWorkspaceOf } from '../auth/accounts.js';
 import { createMagicLink } from '../auth/magic-links.js';
 import { AppError } from '../errors.js';
 import { type Clock, type RandomSource, iso } from '../shared/runtime.js';
@@ -40,7 +40,7 @@ export function createOperatorService(deps: OperatorDeps) {
   async function issueSignInLink(rawEmail: string): Promise<IssuedLink> {
     const email = emailSchema.parse(rawEmail);
     const user = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
-    const workspace = user ? await firstWorkspaceOf(db, user.id) : undefined;
+    const workspace = user ? await landingWorkspaceOf(db, user.id) : undefined;
     if (!user || !workspace) throw new AppError('not_found', `No account has the e-mail ${email}.`);
     return store.transaction(async (trx) => {
       const issued = await createMagicLink(trx, deps, email, null);

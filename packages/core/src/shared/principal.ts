@@ -1,8 +1,12 @@
+import type { Role } from '@pc/contract';
+
 export interface SessionPrincipal {
   kind: 'session';
   sessionId: string;
   userId: string;
+  /** The session's current workspace, and the user's role there, read with the session on every request. */
   workspaceId: string;
+  role: Role;
 }
 
 export interface ApiKeyPrincipal {

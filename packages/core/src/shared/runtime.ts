@@ -28,7 +28,7 @@ export function randomBase62(random: RandomSource, length: number): string {
   return out;
 }
 
-export type IdPrefix = 'user' | 'ws' | 'key' | 'agt' | 'ses' | 'ml' | 'reg' | 'aud' | 'inst' | 'whk' | 'msg' | 'whd';
+export type IdPrefix = 'user' | 'ws' | 'key' | 'agt' | 'ses' | 'ml' | 'reg' | 'aud' | 'inst' | 'whk' | 'msg' | 'whd' | 'inv';
 
 export function newId(random: RandomSource, prefix: IdPrefix): string {
   return `${prefix}_${randomBase62(random, 20)}`;

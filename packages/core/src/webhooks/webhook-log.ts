@@ -5,6 +5,7 @@ import type { SessionPrincipal } from '../shared/principal.js';
 import type { Store } from '../store/store.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 import { lockedEndpoint } from './webhooks.service.js';
+import { authorize } from '../teams/roles.js';
 
 export interface DeliveryRow {
   id: string;
@@ -55,6 +56,7 @@ export function createWebhookLog(deps: { store: Store; outbox: WebhookOutbox }) 
   return {
     /** Sends a `webhook.test` event to this endpoint only. */
     async test(p: SessionPrincipal, id: string): Promise<WebhookDelivery> {
+      authorize(p, 'manageWebhooks');
       const deliveryId = await store.transaction(async (trx) => {
         const row = await locked(trx, p.workspaceId, id);
         if (row.enabled !== 1) throw new AppError('webhook_disabled');
@@ -78,6 +80,7 @@ export function createWebhookLog(deps: { store: Store; outbox: WebhookOutbox }) 
 
     /** The same event (same `webhook-id`) once more, as a new delivery with its own attempts. */
     async redeliver(p: SessionPrincipal, id: string, deliveryId: string): Promise<WebhookDelivery> {
+      authorize(p, 'manageWebhooks');
       const newDeliveryId = await store.transaction(async (trx) => {
         const row = await locked(trx, p.workspaceId, id);
         const original = await trx.selectFrom('webhook_deliveries').select('event_id').where('id', '=', deliveryId).where('webhook_id', '=', id).executeTakeFirst();

@@ -7,6 +7,7 @@ import { type Clock, type RandomSource, type RequestMeta, iso, newId } from '../
 import type { Store, Trx } from '../store/store.js';
 import { failPendingDeliveries } from './webhook-outbox.js';
 import { type TargetPolicy, resolveTarget } from './webhook-targets.js';
+import { authorize } from '../teams/roles.js';
 
 /** The workspace's endpoint `id`, locked for the transaction; 404 when it is not the workspace's. */
 export async function lockedEndpoint(store: Store, trx: Trx, workspaceId: string, id: string): Promise<WebhookEndpointsTable> {
@@ -60,6 +61,7 @@ export function createWebhooksService(deps: { store: Store; clock: Clock; random
     },
 
     async create(p: SessionPrincipal, input: CreateWebhookInput, meta: RequestMeta): Promise<WebhookWithSecret> {
+      authorize(p, 'manageWebhooks');
       await resolveTarget(new URL(input.url), deps.targets);
       const now = iso(clock.now());
       const row: WebhookEndpointsTable = {
@@ -90,6 +92,7 @@ export function createWebhooksService(deps: { store: Store; clock: Clock; random
     },
 
     async update(p: SessionPrincipal, id: string, patch: UpdateWebhookInput, meta: RequestMeta): Promise<Webhook> {
+      authorize(p, 'manageWebhooks');
       if (patch.url !== undefined) await resolveTarget(new URL(patch.url), deps.targets);
       return store.transaction(async (trx) => {
         const row = await locked(trx, p.workspaceId, id);
@@ -110,6 +113,7 @@ export function createWebhooksService(deps: { store: Store; clock: Clock; random
     },
 
     async remove(p: SessionPrincipal, id: string, meta: RequestMeta): Promise<void> {
+      authorize(p, 'manageWebhooks');
       await store.transaction(async (trx) => {
         const row = await trx.deleteFrom('webhook_endpoints').where('id', '=', id).where('workspace_id', '=', p.workspaceId).returning('url').executeTakeFirst();
         if (!row) throw new AppError('not_found', 'Webhook not found.');
@@ -119,6 +123,7 @@ export function createWebhooksService(deps: { store: Store; clock: Clock; random
 
     /** A new secret; for `overlapSeconds` every delivery is signed with the old one too, so receivers can switch without a gap. */
     async rotateSecret(p: SessionPrincipal, id: string, overlapSeconds: number, meta: RequestMeta): Promise<WebhookWithSecret> {
+      authorize(p, 'manageWebhooks');
       return store.transaction(async (trx) => {
         const row = await locked(trx, p.workspaceId, id);
         const now = clock.now();

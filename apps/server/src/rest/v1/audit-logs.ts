@@ -6,6 +6,6 @@ import type { Handlers } from './handler.js';
 
 export const auditLogHandlers = (core: Core): Handlers<'listAuditLogs'> => ({
   listAuditLogs: async (req, res) => {
-    res.json(await core.audit.list(sessionOf(res).workspaceId, parse(auditLogQuery, req.query)));
+    res.json(await core.audit.readLog(sessionOf(res), parse(auditLogQuery, req.query)));
   },
 });

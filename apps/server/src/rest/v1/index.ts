@@ -13,6 +13,7 @@ import { authHandlers } from './auth.js';
 import type { Handlers } from './handler.js';
 import { buildOpenApi } from './openapi.js';
 import { OPERATIONS } from './operations.js';
+import { teamHandlers } from './teams.js';
 import { usageHandlers } from './usage.js';
 import { webhookHandlers } from './webhooks.js';
 
@@ -27,6 +28,7 @@ export function v1Routes(core: Core, config: Config, guards: Guards): Router {
     ...auditLogHandlers(core),
     ...webhookHandlers(core),
     ...usageHandlers(core),
+    ...teamHandlers(core, config),
     openApiDocument: (_req, res) => {
       res.json((openapi ??= buildOpenApi(config.publicUrl)));
     },

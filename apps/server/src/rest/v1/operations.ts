@@ -17,7 +17,7 @@ export interface Operation {
   /** Relative to /v1, in Express's form (`/api-keys/:id`). */
   path: string;
   auth: Auth;
-  tag: 'Auth' | 'Sessions' | 'API keys' | 'Usage' | 'Agents' | 'Webhooks' | 'Audit log' | 'Meta';
+  tag: 'Auth' | 'Sessions' | 'Members' | 'API keys' | 'Usage' | 'Agents' | 'Webhooks' | 'Audit log' | 'Meta';
   summary: string;
   description?: string;
   body?: { schema: z.ZodType; name: string; required?: boolean; example?: unknown };
@@ -144,6 +144,70 @@ export const OPERATIONS = [
   },
   { id: 'listSessions', method: 'get', path: '/auth/sessions', auth: 'session', tag: 'Sessions', summary: 'Live sessions of the signed-in user, newest use first', ok: { status: 200, schema: c.sessionList, name: 'SessionList', description: 'The sessions' }, errors: [401, 403] },
   { id: 'revokeSession', method: 'delete', path: '/auth/sessions/:id', auth: 'session', tag: 'Sessions', summary: 'End one session', ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Ended' }, errors: [401, 403, ...idPath.errors] },
+  { id: 'listMyWorkspaces', method: 'get', path: '/auth/workspaces', auth: 'session', tag: 'Auth', summary: 'The workspaces of the signed-in user, and their role in each', ok: { status: 200, schema: c.workspaceMembershipList, name: 'WorkspaceMembershipList', description: 'The workspaces; `current` marks this session’s' }, errors: [401, 403] },
+  {
+    id: 'switchWorkspace',
+    method: 'post',
+    path: '/auth/workspace',
+    auth: 'session',
+    tag: 'Auth',
+    summary: 'Switch this session to another of my workspaces',
+    description: 'The next sign-in lands in the workspace switched to. A workspace the user is not a member of is 404.',
+    body: { schema: c.switchWorkspaceInput, name: 'SwitchWorkspaceInput', example: { workspaceId: 'ws_456' } },
+    ok: { status: 200, schema: c.meResult, name: 'Me', description: 'Who is signed in, in the workspace switched to' },
+    errors: [401, 403, 413, 415, 404],
+  },
+  { id: 'listMembers', method: 'get', path: '/members', auth: 'session', tag: 'Members', summary: 'The members of the workspace, by date joined', ok: { status: 200, schema: c.memberList, name: 'MemberList', description: 'The members' }, errors: [401, 403] },
+  {
+    id: 'updateMember',
+    method: 'patch',
+    path: '/members/:userId',
+    auth: 'session',
+    tag: 'Members',
+    summary: 'Change a member’s role (owners only)',
+    description: 'Holds from the member’s next request. The last owner cannot be demoted (409 `last_owner`).',
+    body: { schema: c.updateMemberInput, name: 'UpdateMemberInput', example: { role: 'admin' } },
+    ok: { status: 200, schema: c.member, name: 'Member', description: 'The member as they are now' },
+    errors: [401, 403, 409, 413, 415, 404],
+  },
+  {
+    id: 'removeMember',
+    method: 'delete',
+    path: '/members/:userId',
+    auth: 'session',
+    tag: 'Members',
+    summary: 'Remove a member (owners), or yourself (leave)',
+    description: 'Ends the member’s sessions in this workspace at once. The last owner cannot leave (409 `last_owner`).',
+    ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Removed' },
+    errors: [401, 403, 409, 404],
+  },
+  { id: 'listInvitations', method: 'get', path: '/invitations', auth: 'session', tag: 'Members', summary: 'Open invitations, newest first', ok: { status: 200, schema: c.invitationList, name: 'InvitationList', description: 'Invitations not yet accepted, revoked or expired' }, errors: [401, 403] },
+  {
+    id: 'createInvitation',
+    method: 'post',
+    path: '/invitations',
+    auth: 'session',
+    tag: 'Members',
+    summary: 'Invite someone by e-mail (owners and admins)',
+    description: 'Mails a link that works once for 7 days. The answer is the same whether or not the address has an account. Admins invite admins and members; owners also owners. Inviting an address again replaces its open invitation.',
+    body: { schema: c.createInvitationInput, name: 'CreateInvitationInput', example: { email: 'colleague@example.com', role: 'member' } },
+    ok: { status: 201, schema: c.invitation, name: 'Invitation', description: 'The invitation (the link is only in the mail)' },
+    errors: [401, 403, 409, 413, 415, 429],
+  },
+  {
+    id: 'acceptInvitation',
+    method: 'post',
+    path: '/invitations/accept',
+    auth: 'public',
+    tag: 'Members',
+    summary: 'Accept an invitation; sets the session cookie',
+    description: 'Creates the account if the address has none, adds the membership and signs in to the workspace.',
+    body: { schema: c.invitationTokenInput, name: 'InvitationTokenInput', example: { token: 'the token of the mailed link' } },
+    ok: { status: 200, schema: c.verifyResult.extend({ role: c.roleSchema }), name: 'InvitationAccepted', description: 'Signed in to the workspace' },
+    errors: [413, 415, 429],
+    cookie: 'set',
+  },
+  { id: 'revokeInvitation', method: 'delete', path: '/invitations/:id', auth: 'session', tag: 'Members', summary: 'Revoke an open invitation', ok: { status: 200, schema: c.successSchema, name: 'Success', description: 'Revoked; its link no longer works' }, errors: [401, 403, ...idPath.errors] },
   {
     id: 'createApiKey',
     method: 'post',
@@ -192,7 +256,7 @@ export const OPERATIONS = [
       description: 'The key',
       example: {
         id: 'key_abc123', name: 'production-key', prefix: 'pc_live_1234', allowedIpRanges: ['10.0.0.0/8'], lastUsedAt: '2026-03-02T09:30:00.000Z', lastUsedIp: '10.1.2.3',
-        createdAt: '2026-03-01T10:00:00.000Z', isActive: true, revokedAt: null, expiresAt: null, rolledToId: null,
+        createdAt: '2026-03-01T10:00:00.000Z', isActive: true, revokedAt: null, expiresAt: null, rolledToId: null, createdBy: { userId: 'user_123', email: 'you@example.com' },
       },
     },
     errors: [401, 403, ...idPath.errors],

@@ -15,6 +15,7 @@ export const apiKeyDetailFixture = (over: Partial<ApiKeyDetail> = {}): ApiKeyDet
   revokedAt: null,
   expiresAt: null,
   rolledToId: null,
+  createdBy: null,
   ...over,
 });
 

@@ -20,19 +20,27 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'webhook.deleted': 'Webhook deleted',
   'webhook.secret_rotated': 'Webhook secret rotated',
   'webhook.disabled': 'Webhook disabled by the server',
+  'member.invited': 'Person invited',
+  'member.invitation_revoked': 'Invitation revoked',
+  'member.joined': 'Member joined',
+  'member.role_changed': 'Role changed',
+  'member.removed': 'Member removed',
+  'member.left': 'Member left',
 };
 
 export const DENIAL_ACTIONS = new Set<string>(['api_key.ip_denied', 'api_key.rate_limited', 'api_key.expired']);
 
 export const actionLabel = (a: string) => (ACTION_LABELS as Record<string, string>)[a] ?? a;
 
-/** The few metadata fields worth a glance in a table row; the rest stays in the title. */
-export function metadataSummary(metadata: Record<string, unknown>): string {
-  const parts: string[] = [];
+/** An entry's metadata as `[field, text]` pairs, empty values left out. */
+export function metadataFields(metadata: Record<string, unknown>): [string, string][] {
+  const fields: [string, string][] = [];
   for (const [k, v] of Object.entries(metadata)) {
     if (v === null || v === undefined || v === '') continue;
-    const text = Array.isArray(v) ? (v.length === 0 ? '[]' : v.join(', ')) : typeof v === 'object' ? JSON.stringify(v) : String(v);
-    parts.push(`${k}: ${text}`);
+    fields.push([k, Array.isArray(v) ? (v.length === 0 ? '[]' : v.join(', ')) : typeof v === 'object' ? JSON.stringify(v) : String(v)]);
   }
-  return parts.join(' · ');
+  return fields;
 }
+
+/** The metadata on one line, for a glance in a table row; the row's details show it in full. */
+export const metadataSummary = (metadata: Record<string, unknown>): string => metadataFields(metadata).map(([k, v]) => `${k}: ${v}`).join(' · ');
