@@ -48,7 +48,7 @@ export const invitation = z.object({
   role: roleSchema,
   expiresAt: isoTimestamp,
   createdAt: isoTimestamp,
-  invitedBy: z.object({ userId: z.string(), email: z.string() }).nullable().describe('null when the inviter has since left'),
+  invitedBy: z.object({ userId: z.string(), email: z.string() }).nullable().describe('Who sent it; null when that account is gone'),
 });
 export const invitationList = z.array(invitation);
 

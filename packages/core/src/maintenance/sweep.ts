@@ -13,7 +13,7 @@ export const WEBHOOK_LOG_RETENTION_DAYS = 30;
 const BATCH = 5000;
 
 /**
- * Deletes what can no longer be used (expired links, sign-ups and sessions, old key changes, ended
+ * Deletes what can no longer be used (expired links, sign-ups, invitations and sessions, old key changes, ended
  * rate-limit windows, instances long gone), audit entries past their retention and webhook
  * events (with their deliveries) older than 30 days, and hourly usage past its retention.
  */
@@ -43,6 +43,7 @@ export function createSweep(deps: { store: Store; clock: Clock; sharedLimiters: 
     await deps.trimUsage();
     await store.db.deleteFrom('magic_links').where('expires_at', '<=', nowIso).execute();
     await store.db.deleteFrom('pending_registrations').where('expires_at', '<=', nowIso).execute();
+    await store.db.deleteFrom('invitations').where('expires_at', '<=', nowIso).execute();
     await store.db.deleteFrom('sessions').where('expires_at', '<=', nowIso).execute();
     await store.db.deleteFrom('key_invalidations').where('created_at', '<', iso(new Date(now.getTime() - INVALIDATION_LOG_MS))).execute();
     for (const limiter of deps.sharedLimiters) await limiter.deleteEndedWindows();

@@ -64,26 +64,33 @@ export function createInvitationsService(deps: InvitationDeps) {
     return (await pending(workspaceId).orderBy('i.created_at', 'desc').orderBy('i.id', 'desc').execute()).map(toInvitation);
   }
 
+  const memberByEmail = (q: Store['db'] | Trx, workspaceId: string, email: string) =>
+    q.selectFrom('workspace_members as m').innerJoin('users as u', 'u.id', 'm.user_id').select('u.id').where('m.workspace_id', '=', workspaceId).where('u.email', '=', email).executeTakeFirst();
+  const openInvitation = (q: Store['db'] | Trx, workspaceId: string, email: string) =>
+    q.selectFrom('invitations').select(['id', 'role']).where('workspace_id', '=', workspaceId).where('email', '=', email).executeTakeFirst();
+
   /**
    * Invites `email` as `role` and mails the link once committed. Inviting the same address again
-   * replaces the open invitation (its link stops working). The address's mail budget is the one
-   * sign-in spends, so invitations cannot flood a mailbox either.
+   * replaces the open invitation (its link stops working), if the inviter could have revoked it.
+   * The address's mail budget is the one sign-in spends, so invitations cannot flood a mailbox
+   * either; a refused invitation spends none of it.
    */
   async function create(p: SessionPrincipal, input: { email: string; role: Role }, meta: RequestMeta): Promise<Invitation> {
     authorizeGrant(p, input.role);
+    // Early answers, read before the budget is spent; the transaction reads both again.
+    if (await memberByEmail(db, p.workspaceId, input.email)) throw new AppError('already_member');
+    const before = await openInvitation(db, p.workspaceId, input.email);
+    if (before) authorizeGrant(p, before.role);
     await spend(limiters.per15Minutes, `email:${input.email}`, limits.perEmailPer15Minutes);
     const token = newToken(random);
     const id = newId(random, 'inv');
     await store.transaction(async (trx) => {
-      const member = await trx
-        .selectFrom('workspace_members as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select('u.id')
-        .where('m.workspace_id', '=', p.workspaceId)
-        .where('u.email', '=', input.email)
-        .executeTakeFirst();
-      if (member) throw new AppError('already_member');
-      await trx.deleteFrom('invitations').where('workspace_id', '=', p.workspaceId).where('email', '=', input.email).execute();
+      if (await memberByEmail(trx, p.workspaceId, input.email)) throw new AppError('already_member');
+      const replaced = await openInvitation(trx, p.workspaceId, input.email);
+      if (replaced) {
+        authorizeGrant(p, replaced.role);
+        await trx.deleteFrom('invitations').where('id', '=', replaced.id).execute();
+      }
       const now = clock.now();
       try {
         await trx
@@ -95,11 +102,16 @@ export function createInvitationsService(deps: InvitationDeps) {
         if (uniqueViolation(err) === 'invitations(workspace_id, email)') throw new AppError('invitation_pending');
         throw err;
       }
-      await audit.record(trx, { workspaceId: p.workspaceId, action: 'member.invited', actor: { type: 'user', id: p.userId }, target: { type: 'invitation', id }, meta, metadata: { email: input.email, role: input.role } });
-      const [workspace, inviter] = await Promise.all([
-        trx.selectFrom('workspaces').select('name').where('id', '=', p.workspaceId).executeTakeFirstOrThrow(),
-        trx.selectFrom('users').select('email').where('id', '=', p.userId).executeTakeFirst(),
-      ]);
+      await audit.record(trx, {
+        workspaceId: p.workspaceId,
+        action: 'member.invited',
+        actor: { type: 'user', id: p.userId },
+        target: { type: 'invitation', id },
+        meta,
+        metadata: { email: input.email, role: input.role, ...(replaced ? { replaced: replaced.id, replacedRole: replaced.role } : {}) },
+      });
+      const workspace = await trx.selectFrom('workspaces').select('name').where('id', '=', p.workspaceId).executeTakeFirstOrThrow();
+      const inviter = await trx.selectFrom('users').select('email').where('id', '=', p.userId).executeTakeFirst();
       const link = `${deps.publicUrl}/auth/invitation?token=${encodeURIComponent(token)}`;
       const message = invitationMail(input.email, { workspaceName: workspace.name, invitedBy: inviter?.email ?? null, role: input.role }, link, INVITATION_TTL_DAYS);
       // After the response, as sign-in mail: the answer takes as long whoever the address belongs to.

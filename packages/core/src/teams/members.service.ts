@@ -1,4 +1,4 @@
-import type { Member, Role, WorkspaceMembership } from '@pc/contract';
+import { type Member, type Role, type WorkspaceMembership, grantableRoles } from '@pc/contract';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
 import type { SessionPrincipal } from '../shared/principal.js';
@@ -26,6 +26,16 @@ export function createMembersService(deps: { store: Store; audit: AuditService }
     return { target, owners: rows.filter((r) => r.role === 'owner').length };
   }
 
+  /**
+   * Open invitations `userId` sent that they could no longer send (`keep`: the roles they still
+   * may give): a removed admin's or a demoted one's do not outlive their right to invite.
+   */
+  async function revokeInvitationsBy(trx: Trx, workspaceId: string, userId: string, keep: Role[]): Promise<number> {
+    let q = trx.deleteFrom('invitations').where('workspace_id', '=', workspaceId).where('invited_by_user_id', '=', userId);
+    if (keep.length > 0) q = q.where('role', 'not in', keep);
+    return Number((await q.executeTakeFirst()).numDeletedRows);
+  }
+
   async function list(workspaceId: string): Promise<Member[]> {
     const rows = await db
       .selectFrom('workspace_members as m')
@@ -45,13 +55,14 @@ export function createMembersService(deps: { store: Store; audit: AuditService }
       if (target.role === role) return;
       if (target.role === 'owner' && owners === 1) throw new AppError('last_owner');
       await trx.updateTable('workspace_members').set({ role }).where('workspace_id', '=', p.workspaceId).where('user_id', '=', userId).execute();
+      const revoked = await revokeInvitationsBy(trx, p.workspaceId, userId, grantableRoles(role));
       await audit.record(trx, {
         workspaceId: p.workspaceId,
         action: 'member.role_changed',
         actor: { type: 'user', id: p.userId },
         target: { type: 'user', id: userId },
         meta,
-        metadata: { from: target.role, to: role },
+        metadata: { from: target.role, to: role, invitationsRevoked: revoked },
       });
     });
     const changed = (await list(p.workspaceId)).find((m) => m.userId === userId);
@@ -72,13 +83,14 @@ export function createMembersService(deps: { store: Store; audit: AuditService }
       const email = (await trx.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst())?.email ?? null;
       await trx.deleteFrom('workspace_members').where('workspace_id', '=', p.workspaceId).where('user_id', '=', userId).execute();
       const ended = await trx.deleteFrom('sessions').where('workspace_id', '=', p.workspaceId).where('user_id', '=', userId).executeTakeFirst();
+      const revoked = await revokeInvitationsBy(trx, p.workspaceId, userId, []);
       await audit.record(trx, {
         workspaceId: p.workspaceId,
         action: leaving ? 'member.left' : 'member.removed',
         actor: { type: 'user', id: p.userId },
         target: { type: 'user', id: userId },
         meta,
-        metadata: { email, role: target.role, sessionsEnded: Number(ended.numDeletedRows) },
+        metadata: { email, role: target.role, sessionsEnded: Number(ended.numDeletedRows), invitationsRevoked: revoked },
       });
     });
   }
