@@ -794,7 +794,7 @@ export interface components {
             expiresAt: string;
             /** @description ISO 8601 UTC timestamp with milliseconds */
             createdAt: string;
-            /** @description null when the inviter has since left */
+            /** @description Who sent it; null when that account is gone */
             invitedBy: {
                 userId: string;
                 email: string;
