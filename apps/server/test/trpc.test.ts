@@ -153,6 +153,21 @@ describe('tRPC over HTTP', () => {
     expect(await viaKey.agents.get.query({ id: mine.id })).toEqual(mine);
   });
 
+  it('auth.session answers a signed-out probe with 200 {signedIn: false}, a signed-in one with who; REST /v1/auth/me keeps its 401', async () => {
+    const probe = (opts: { cookie?: string | null; apiKey?: string } = {}) => call(server, 'GET', '/trpc/auth.session', opts);
+    for (const signedOut of [probe(), probe({ cookie: 'x'.repeat(43) }), probe({ apiKey: 'pc_live_nope' })]) {
+      const res = await signedOut;
+      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { result: { data: { signedIn: false } } } });
+    }
+    expect((await call(server, 'GET', '/v1/auth/me')).status).toBe(401);
+
+    const { trpc, jar } = await signUpViaTrpc('trpc-session@example.com', 'trpc-session');
+    expect(await trpc.auth.session.query()).toEqual({ signedIn: true, ...(await trpc.auth.me.query()) });
+    expect((await probe({ cookie: jar.session })).status).toBe(200);
+    await trpc.auth.logout.mutate({});
+    expect(await trpcClient().trpc.auth.session.query()).toEqual({ signedIn: false });
+  });
+
   it('errors carry data.appCode (and details for validation)', async () => {
     const anonymous = trpcClient();
     await expectAppError(anonymous.trpc.auth.me.query(), 'authentication_required', 401);

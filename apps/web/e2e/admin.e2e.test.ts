@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS, assertPrerequisites, eventually, launchBrowser, makeTempDir, startReferenceAgent, startServer, startSmtpSink, startWebhookReceiver } from './harness.js';
+import { OUTPUT, REPO_ROOT, SCREENSHOTS, WEB_ROOT, assertPrerequisites, eventually, launchBrowser, makeTempDir, startReferenceAgent, startServer, startSmtpSink, startWebhookReceiver } from './harness.js';
 
 /**
  * The whole workspace lifecycle, in Debian's Chromium against the real built server and a real
@@ -35,8 +36,11 @@ const s = {
   previousWebhookSecret: '',
 };
 
+/** The screenshots this run took, by name. */
+const shots = new Set<string>();
 /** A screenshot for the README; toasts from earlier steps are dismissed so each shows its own page. */
 async function shot(name: string, fullPage = true) {
+  shots.add(name);
   for (const close of await page.getByRole('button', { name: 'Dismiss notification' }).all()) await close.click();
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage, animations: 'disabled' });
 }
@@ -88,6 +92,17 @@ async function sumOfColumns(table: Locator): Promise<Record<string, number>> {
 async function codeOf(res: Response): Promise<string> {
   return ((await res.json()) as { code?: string }).code ?? '';
 }
+/** Creates a key from the list page with "Expires: 7 days"; resolves with the key it showed once. */
+async function createKeyExpiringIn7Days(name: string): Promise<string> {
+  await page.getByRole('button', { name: 'Create API key' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'Create an API key' });
+  await dialog.getByLabel('Name').fill(name);
+  await dialog.getByLabel('Expires').selectOption('7');
+  await dialog.getByRole('button', { name: 'Create key' }).click();
+  const key = await page.getByTestId('new-api-key').inputValue();
+  await page.getByRole('button', { name: /I’ve copied it/ }).click();
+  return key;
+}
 /** Waits for a client-side route (the SPA changes the URL without a load event). */
 async function waitForPath(path: string) {
   await page.waitForFunction((p) => window.location.pathname === p, path);
@@ -95,7 +110,7 @@ async function waitForPath(path: string) {
 
 beforeAll(async () => {
   assertPrerequisites();
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const dir of [OUTPUT, SCREENSHOTS]) mkdirSync(dir, { recursive: true });
   const data = makeTempDir('pc-e2e-data-');
   const profile = makeTempDir('pc-e2e-profile-');
   dirs.push(data, profile);
@@ -120,6 +135,32 @@ afterAll(async () => {
 });
 
 describe('admin SPA, end to end', () => {
+  it('a signed-out load fails no request and logs nothing to the console; REST GET /v1/auth/me keeps its 401', async () => {
+    const failed: string[] = [];
+    const logged: string[] = [];
+    const onResponse = (r: { status(): number; url(): string }) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    };
+    const onConsole = (m: { type(): string; text(): string }) => {
+      if (m.type() === 'error' || m.type() === 'warning') logged.push(m.text());
+    };
+    page.on('response', onResponse);
+    page.on('console', onConsole);
+    try {
+      for (const [path, landing] of [['/keys', '/sign-in'], ['/audit-log', '/sign-in'], ['/sign-in', '/sign-in'], ['/sign-up', '/sign-up']] as const) {
+        await page.goto(url(path));
+        await waitForPath(landing);
+        await page.waitForLoadState('networkidle');
+      }
+    } finally {
+      page.off('response', onResponse);
+      page.off('console', onConsole);
+    }
+    expect({ failed, logged }).toEqual({ failed: [], logged: [] });
+    const me = await fetch(url('/v1/auth/me'));
+    expect({ status: me.status, code: await codeOf(me) }).toEqual({ status: 401, code: 'authentication_required' });
+  });
+
   it('sends a visitor without a session to sign-in', async () => {
     await page.goto(url('/keys'));
     await waitForPath('/sign-in');
@@ -132,10 +173,17 @@ describe('admin SPA, end to end', () => {
     await waitForPath('/sign-up');
     // The browser checks the contract's rules before any request is made.
     await page.getByLabel('Work e-mail').fill(EMAIL);
+    // The rule is said once: as the hint, then as the error in its place.
+    const rule = page.getByText('lower-case letters, digits and hyphens', { exact: false });
+    expect(await rule.count()).toBe(1);
+    expect(await rule.getAttribute('class')).toBe('field-hint');
     await page.getByLabel('Workspace name').fill('Admin');
     await page.getByRole('button', { name: 'Create workspace' }).click();
     await page.locator('input[name="workspaceName"][aria-invalid="true"]').waitFor();
     await page.locator('.field-error', { hasText: 'lower-case letters, digits and hyphens' }).waitFor();
+    expect(await rule.count()).toBe(1);
+    const described = await page.getByLabel('Workspace name').getAttribute('aria-describedby');
+    expect(await page.locator(`[id="${described}"]`).getAttribute('class')).toBe('field-error');
     await page.getByLabel('Workspace name').fill(WORKSPACE);
     await shot('sign-up');
     await page.getByRole('button', { name: 'Create workspace' }).click();
@@ -212,8 +260,7 @@ describe('admin SPA, end to end', () => {
       await docs.getByText('/api-keys/{id}/roll').first().waitFor();
       await docs.getByText('/agents').first().waitFor();
       await docs.waitForLoadState('networkidle');
-      mkdirSync(join(SCREENSHOTS, 'tmp'), { recursive: true });
-      await docs.screenshot({ path: join(SCREENSHOTS, 'tmp', 'api-reference.png'), animations: 'disabled' });
+      await docs.screenshot({ path: join(OUTPUT, 'api-reference.png'), animations: 'disabled' });
       expect(problems).toEqual([]);
       expect(offSite).toEqual([]);
     } finally {
@@ -380,14 +427,8 @@ describe('admin SPA, end to end', () => {
   });
 
   it('warns about a key expiring within 7 days and rolls it with a grace period', async () => {
-    await page.getByRole('button', { name: 'Create API key' }).first().click();
-    const dialog = page.getByRole('dialog', { name: 'Create an API key' });
-    await dialog.getByLabel('Name').fill('edge-gateway');
-    await dialog.getByLabel('Expires').selectOption('7');
-    await dialog.getByRole('button', { name: 'Create key' }).click();
-    s.rolledFromKey = await page.getByTestId('new-api-key').inputValue();
+    s.rolledFromKey = await createKeyExpiringIn7Days('edge-gateway');
     expect(s.rolledFromKey).toMatch(KEY_SHAPE);
-    await page.getByRole('button', { name: /I’ve copied it/ }).click();
 
     const warning = page.getByTestId('expiring-warning');
     await warning.waitFor();
@@ -440,6 +481,34 @@ describe('admin SPA, end to end', () => {
     expect(await old.getByTestId('rolled-key-still-called').getAttribute('title')).toMatch(/^Used just now although it was rolled/);
     await page.getByTestId('api-key-row').filter({ hasText: 'edge-gateway' }).first().waitFor();
     expect(await page.getByTestId('rolled-key-still-called').count()).toBe(1);
+    // It ends with its grace period, as its badge says; it is not a key about to expire.
+    expect(await old.innerText()).toMatch(/Rolled · ends in (1 hour|\d+ minutes)/);
+    expect(await page.getByTestId('expiry-warning').count()).toBe(0);
+    expect(await page.getByTestId('expiring-warning').count()).toBe(0);
+  });
+
+  it('a revoked key shows that it is revoked, never an expiry warning', async () => {
+    await createKeyExpiringIn7Days('short-lived');
+    const row = page.getByTestId('api-key-row').filter({ hasText: 'short-lived' });
+    await row.getByTestId('expiry-warning').waitFor();
+    expect(await page.getByTestId('expiring-warning').innerText()).toMatch(/^1 key will expire within 7 days: short-lived \(in \d days\)/);
+
+    await row.getByRole('link', { name: 'short-lived' }).click();
+    await page.getByRole('button', { name: 'Revoke key' }).click();
+    await page.getByRole('alertdialog', { name: 'Revoke “short-lived”?' }).getByRole('button', { name: 'Revoke key “short-lived”' }).click();
+    await page.getByTestId('key-revoked-notice').waitFor();
+    expect(await page.getByTestId('key-expiring-notice').count()).toBe(0);
+    expect(await page.getByTestId('expiry-warning').count()).toBe(0);
+
+    await page.getByRole('link', { name: '← API keys' }).click();
+    await page.getByTestId('api-keys-table').waitFor();
+    expect(await page.getByTestId('expiring-warning').count()).toBe(0);
+    await page.getByLabel('Show revoked and expired keys').check();
+    const revoked = page.getByTestId('api-key-row').filter({ hasText: 'short-lived' });
+    await revoked.getByText('Revoked').waitFor();
+    expect(await revoked.locator('[data-label="Expires"]').innerText()).toBe('—');
+    expect(await page.getByTestId('expiry-warning').count()).toBe(0);
+    await page.getByLabel('Show revoked and expired keys').uncheck();
   });
 
   it('shows every key’s usage on the usage page, most requests first', async () => {
@@ -712,7 +781,8 @@ describe('admin SPA, end to end', () => {
 
     await page.getByLabel('Action').selectOption('api_key.revoked');
     await eventually(async () => {
-      expect(await rows.count()).toBe(1);
+      // ci-deploy and short-lived.
+      expect(await rows.count()).toBe(2);
       expect(await rows.first().getAttribute('data-action')).toBe('api_key.revoked');
     });
     await page.getByLabel('Action').selectOption('api_key.ip_denied');
@@ -722,11 +792,54 @@ describe('admin SPA, end to end', () => {
     await eventually(async () => expect(await rows.count()).toBeGreaterThan(25));
   });
 
+  it('opens an audit entry’s details in full, by keyboard, and fits a phone without scrolling sideways, light and dark', async () => {
+    // At 1280 px every column is in view: the table does not scroll sideways.
+    expect(await page.locator('.table-wrap').evaluate((e) => e.scrollWidth - e.clientWidth)).toBeLessThanOrEqual(0);
+    const row = page.locator('[data-testid="audit-row"][data-action="webhook.created"]');
+    const toggle = row.getByTestId('audit-toggle');
+    // The column cuts the webhook's URL short…
+    expect(await toggle.locator('.audit-summary').evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    // …and its details show all of it, with what the row has no room for.
+    const panel = page.locator(`[id="${await toggle.getAttribute('aria-controls')}"]`);
+    const details = await panel.innerText();
+    expect(details).toContain(receiver.url);
+    expect(details).toContain('User agent');
+    expect(details).toContain('Chrome');
+    expect(await page.locator('.table-wrap').evaluate((e) => e.scrollWidth - e.clientWidth)).toBeLessThanOrEqual(0);
+    await row.scrollIntoViewIfNeeded();
+    await shot('audit-log-details', false);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('audit-log-details-dark', false);
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await fitsPhone();
+    const filter = (await page.getByLabel('Action').boundingBox())!;
+    expect(filter.x + filter.width).toBeLessThanOrEqual(390);
+    expect(await panel.innerText()).toContain(receiver.url);
+    await panel.scrollIntoViewIfNeeded();
+    await shot('audit-log-phone', false);
+    await page.keyboard.press('Space');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await panel.count()).toBe(0);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await fitsPhone();
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it('fits a phone and follows the system’s dark mode', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
     await page.getByTestId('api-keys-table').waitFor();
     await page.getByLabel('Show revoked and expired keys').check();
     await page.getByTestId('api-key-row').filter({ hasText: 'ci-deploy' }).waitFor();
+    // Revoked, rolled and unexpiring keys only: nothing here is about to expire.
+    expect(await page.getByTestId('expiry-warning').count()).toBe(0);
+    expect(await page.getByTestId('expiring-warning').count()).toBe(0);
     await shot('keys');
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot('keys-dark');
@@ -769,6 +882,18 @@ describe('admin SPA, end to end', () => {
     const res = await fetch(url('/keys'));
     expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     expect(browserProblems).toEqual([]);
+  });
+
+  it('takes every screenshot the READMEs show, into a folder git ignores unless `npm run screenshots` asked for the READMEs’ own', () => {
+    const shown = [join(REPO_ROOT, 'README.md'), join(WEB_ROOT, 'README.md')].flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/e2e\/screenshots\/([\w-]+)\.png/g)].map((m) => m[1]!));
+    expect(shown.length).toBeGreaterThan(10);
+    expect(shown.filter((name) => !shots.has(name))).toEqual([]);
+    if (process.env.SCREENSHOTS_DIR) {
+      expect(SCREENSHOTS).toBe(join(WEB_ROOT, 'e2e', 'screenshots'));
+    } else {
+      // `git check-ignore` answers 0 for an ignored path: `npm test` leaves `git status` as it found it.
+      expect(spawnSync('git', ['check-ignore', '-q', join(SCREENSHOTS, 'keys.png')], { cwd: REPO_ROOT }).status).toBe(0);
+    }
   });
 
   it('the server log never shows a full key or a webhook secret', () => {

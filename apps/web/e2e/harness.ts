@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +11,10 @@ import { SMTPServer } from 'smtp-server';
 const here = dirname(fileURLToPath(import.meta.url));
 export const WEB_ROOT = resolve(here, '..');
 export const REPO_ROOT = resolve(WEB_ROOT, '../..');
-export const SCREENSHOTS = join(here, 'screenshots');
+/** What a run leaves for a person to look at; ignored by git, so a test run never dirties a checkout. */
+export const OUTPUT = join(here, 'output');
+/** The suite's screenshots: under OUTPUT, unless `npm run screenshots` points them at the README's. */
+export const SCREENSHOTS = process.env.SCREENSHOTS_DIR ? resolve(process.env.SCREENSHOTS_DIR) : join(OUTPUT, 'screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 const SERVER_ENTRY = join(REPO_ROOT, 'apps/server/dist/main.js');
 const WEB_DIST = join(WEB_ROOT, 'dist');
@@ -126,6 +129,43 @@ export async function startWebhookReceiver() {
   };
 }
 
+/**
+ * A reverse proxy on 127.0.0.1 in front of the server, as nginx would be: it passes everything
+ * through and, when the server does not answer, answers itself with an HTML 502 page that names its
+ * own request id (nginx: `add_header X-Request-Id $request_id always`).
+ */
+export async function startGateway() {
+  let upstream = '';
+  let answered = 0;
+  const server = createHttpServer((req, res) => {
+    const target = new URL(req.url ?? '/', upstream);
+    const forward = httpRequest(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    forward.on('error', () => {
+      res
+        .writeHead(502, { 'content-type': 'text/html', 'x-request-id': `gw-${++answered}` })
+        .end('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>');
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    forwardTo(url: string) {
+      upstream = url;
+    },
+    /** Gone: connections are refused from now on. */
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
@@ -155,8 +195,8 @@ export function startReferenceAgent(serverUrl: string, apiKey: string, name: str
   };
 }
 
-/** The real built server (`node apps/server/dist/main.js`) on a free port with a temp database. */
-export async function startServer(smtpPort: number, dataDir: string) {
+/** The real built server (`node apps/server/dist/main.js`) on a free port with a temp database; `env` adds to or overrides its variables. */
+export async function startServer(smtpPort: number, dataDir: string, env: Record<string, string> = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, [SERVER_ENTRY], {
@@ -174,6 +214,7 @@ export async function startServer(smtpPort: number, dataDir: string) {
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       // Short, so the reference agent is seen to go offline once stopped without a long wait.
       AGENT_OFFLINE_AFTER_SECONDS: '5',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -15,17 +15,21 @@ const AuditLogPage = lazy(() => import('./features/audit/audit-log-page.js'));
 const WebhooksPage = lazy(() => import('./features/webhooks/webhooks-page.js'));
 const WebhookDetailPage = lazy(() => import('./features/webhooks/webhook-detail-page.js'));
 const UsagePage = lazy(() => import('./features/usage/usage-page.js'));
+const MembersPage = lazy(() => import('./features/members/members-page.js'));
+const InvitationPage = lazy(() => import('./features/members/invitation-page.js'));
 
 const TITLES: [string, string][] = [
   ['/sign-in', 'Sign in'],
   ['/sign-up', 'Create your workspace'],
   ['/auth/verify', 'Sign in'],
+  ['/auth/invitation', 'Invitation'],
   ['/keys/:id', 'API key'],
   ['/keys', 'API keys'],
   ['/usage', 'Usage'],
   ['/agents', 'Agents'],
   ['/webhooks/:id', 'Webhook'],
   ['/webhooks', 'Webhooks'],
+  ['/members', 'Members'],
   ['/sessions', 'Sessions'],
   ['/audit-log', 'Audit log'],
 ];
@@ -45,6 +49,13 @@ export function App() {
   if (pathname === '/sign-in') return <SignInPage />;
   if (pathname === '/sign-up') return <SignUpPage />;
   if (pathname === '/auth/verify') return <VerifyPage />;
+  if (pathname === '/auth/invitation') {
+    return (
+      <Suspense fallback={<Spinner />}>
+        <InvitationPage />
+      </Suspense>
+    );
+  }
   if (pathname === '/') return null;
 
   return (
@@ -65,6 +76,7 @@ function SignedInRoutes({ pathname }: { pathname: string }) {
   if (pathname === '/webhooks') return <WebhooksPage />;
   const webhook = matchPath('/webhooks/:id', pathname);
   if (webhook) return <WebhookDetailPage id={webhook.id!} />;
+  if (pathname === '/members') return <MembersPage />;
   if (pathname === '/sessions') return <SessionsPage />;
   if (pathname === '/audit-log') return <AuditLogPage />;
   return (

@@ -1,4 +1,5 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { getQueryKey } from '@trpc/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
@@ -8,10 +9,14 @@ import { ToastProvider } from './lib/toast.js';
 import { createTrpcClient, trpc } from './lib/trpc.js';
 import './styles.css';
 
-const PUBLIC_PATHS = ['/sign-in', '/sign-up', '/auth/verify'];
+const PUBLIC_PATHS = ['/sign-in', '/sign-up', '/auth/verify', '/auth/invitation'];
 
-/** Any 401 for a missing or dead session, from any query or mutation, returns to sign-in. */
+/**
+ * Any 401 for a missing or dead session, from any query or mutation, returns to sign-in. A 403 of
+ * the role rules means my role changed since the page learned it: buttons follow the new one.
+ */
 function onError(error: unknown) {
+  if (appCodeOf(error) === 'forbidden') void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.auth.session) });
   if (appCodeOf(error) !== 'authentication_required') return;
   if (PUBLIC_PATHS.includes(window.location.pathname)) return;
   queryClient.clear();

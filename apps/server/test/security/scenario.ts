@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { type ManualClock, type TestServer, call } from '../harness.js';
+import { invite } from '../team-fixtures.js';
 import { linkToken, sha256, trpcMutation, trpcQuery, unknownWellFormedKey } from './support.js';
 
 /** Every bearer secret a scenario saw, and the SHA-256 of each (what the database holds). */
@@ -24,8 +25,8 @@ export class Secrets {
 /**
  * Every credential-bearing action, successful and refused, over REST and tRPC: sign-up, sign-in,
  * replays, keys created, used, restricted, rate-limited, rolled, expired and revoked, agents, sessions
- * revoked and ended, webhooks (created, changed, rotated, tested, disabled by a 410, deleted), and a
- * link issued by the operator. Needs a server with RATE_LIMIT_PER_MINUTE=3,
+ * revoked and ended, webhooks (created, changed, rotated, tested, disabled by a 410, deleted), members
+ * (invited, an invitation revoked, joined, promoted, removed, left), and a link issued by the operator. Needs a server with RATE_LIMIT_PER_MINUTE=3,
  * WEBHOOK_ALLOW_PRIVATE_TARGETS=true and a manual clock. Returns the
  * secrets it saw and a live cookie of the workspace.
  */
@@ -87,6 +88,24 @@ export async function exerciseEverything(s: TestServer, clock: ManualClock): Pro
   expect((await call(s, 'GET', `/v1/webhooks/${hook.id}`, { cookie: c1 })).body).toMatchObject({ enabled: false, disabledReason: 'gone' });
   expect((await call(s, 'DELETE', `/v1/webhooks/${hook.id}`, { cookie: c1 })).status).toBe(200);
   await new Promise<void>((r) => receiver.close(() => r()));
+
+  // Teams: invitation tokens and the invitees' cookies are secrets too. One invitation revoked, one
+  // accepted over tRPC and promoted, one accepted over REST and removed; the promoted one leaves.
+  const dropped = await invite(s, c1, 'gone@example.com');
+  secrets.add('revoked invitation token', dropped.token);
+  expect((await call(s, 'DELETE', `/v1/invitations/${dropped.invitation.id}`, { cookie: c1 })).status).toBe(200);
+  const mateInvite = await invite(s, c1, 'mate@example.com', 'member');
+  secrets.add('invitation token', mateInvite.token);
+  const mateAccepted = await trpcMutation(s, 'invitations.accept', { token: mateInvite.token }, { headers: origin });
+  const mateCookie = secrets.add('invitee cookie', mateAccepted.cookie);
+  const mateId = mateAccepted.body.result.data.user.id as string;
+  expect((await call(s, 'PATCH', `/v1/members/${mateId}`, { cookie: c1, body: { role: 'admin' } })).status).toBe(200);
+  const otherInvite = await invite(s, c1, 'other@example.com', 'member');
+  secrets.add('second invitation token', otherInvite.token);
+  const otherAccepted = await call(s, 'POST', '/v1/invitations/accept', { body: { token: otherInvite.token } });
+  secrets.add('second invitee cookie', otherAccepted.cookie);
+  expect((await call(s, 'DELETE', `/v1/members/${otherAccepted.body.user.id}`, { cookie: c1 })).status).toBe(200);
+  expect((await call(s, 'DELETE', `/v1/members/${mateId}`, { cookie: mateCookie })).status).toBe(200);
 
   // Sessions: one revoked by id, the others ended, a fresh one to read with.
   const sessions = (await call(s, 'GET', '/v1/auth/sessions', { cookie: c1 })).body as Array<{ id: string; current: boolean }>;

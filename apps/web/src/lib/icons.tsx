@@ -27,3 +27,12 @@ export function AlertIcon() {
     </svg>
   );
 }
+
+export function LockIcon() {
+  return (
+    <svg {...common} aria-hidden="true" focusable="false">
+      <rect x="5" y="11" width="14" height="10" rx="2" />
+      <path d="M8 11V8a4 4 0 0 1 8 0v3" />
+    </svg>
+  );
+}

@@ -1,5 +1,6 @@
 import type { AppRouter } from '@pc/api';
 import { httpBatchLink } from '@trpc/client';
+import { fetchTellingFailuresApart } from './errors.js';
 import { createTRPCReact, type inferReactQueryProcedureOptions } from '@trpc/react-query';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 
@@ -11,5 +12,5 @@ export type ReactQueryOptions = inferReactQueryProcedureOptions<AppRouter>;
 
 /** Same origin: the session cookie rides along, no header needed. */
 export function createTrpcClient() {
-  return trpc.createClient({ links: [httpBatchLink({ url: '/trpc', maxItems: 20 })] });
+  return trpc.createClient({ links: [httpBatchLink({ url: '/trpc', maxItems: 20, fetch: fetchTellingFailuresApart })] });
 }

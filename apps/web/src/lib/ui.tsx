@@ -73,26 +73,30 @@ type FieldProps = InputHTMLAttributes<HTMLInputElement> & {
   error?: string | null;
 };
 
-/** A labelled input whose hint and error are wired to it with aria-describedby. */
+/**
+ * A labelled input with its hint or, in its place, its error (wired with aria-describedby). Never
+ * both: an error usually restates the rule the hint gives, and the same sentence twice reads as noise.
+ */
 export function Field({ label, hint, error, id, className, ...input }: FieldProps) {
   const auto = useId();
   const inputId = id ?? auto;
   const hintId = `${inputId}-hint`;
   const errorId = `${inputId}-error`;
-  const describedBy = [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(' ') || undefined;
+  const describedBy = error ? errorId : hint ? hintId : undefined;
   return (
     <div className={`field${className ? ` ${className}` : ''}`}>
       <label htmlFor={inputId}>{label}</label>
       <input id={inputId} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
-      {hint && (
-        <p id={hintId} className="field-hint">
-          {hint}
-        </p>
-      )}
-      {error && (
+      {error ? (
         <p id={errorId} className="field-error" role="alert">
           {error}
         </p>
+      ) : (
+        hint && (
+          <p id={hintId} className="field-hint">
+            {hint}
+          </p>
+        )
       )}
     </div>
   );

@@ -7,6 +7,7 @@ import { Link } from '../../lib/router.js';
 import { useToast } from '../../lib/toast.js';
 import { type RouterOutputs, trpc } from '../../lib/trpc.js';
 import { Button, EmptyState, ErrorState, LoadMore, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
+import { usePermission } from '../members/permissions.js';
 import { AgentStatusBadge, LastSeen, RunAgentCommand } from './agent-presence.js';
 import { RegisterAgentForm } from './register-agent-form.js';
 
@@ -39,6 +40,7 @@ export default function AgentsPage() {
   const list = agents.data?.pages.flatMap((p) => p.data) ?? [];
   const [registering, setRegistering] = useState(false);
   const [deleting, setDeleting] = useState<Agent | null>(null);
+  const manage = usePermission('manageAgents');
 
   const create = trpc.agents.create.useMutation({
     onSuccess: (a) => {
@@ -62,7 +64,7 @@ export default function AgentsPage() {
   const offlineAfter = trpc.config.useQuery(undefined, { staleTime: Infinity }).data?.agentOfflineAfterSeconds;
 
   const registerButton = (
-    <Button variant="primary" onClick={() => setRegistering(true)}>
+    <Button variant="primary" onClick={() => setRegistering(true)} disabled={!manage.allowed} aria-describedby={manage.describedBy}>
       Register agent
     </Button>
   );
@@ -74,6 +76,7 @@ export default function AgentsPage() {
         description={`The machines that run the Private Connect agent for this workspace. An agent registers itself with an API key and sends a heartbeat every 30 seconds; it shows as offline ${offlineAfter ? `${offlineAfter} seconds after the last one` : 'once they stop'}.`}
         actions={registerButton}
       />
+      {manage.note}
       <div className="toolbar">
         <fieldset className="segmented" data-testid="agent-status-filter">
           <legend className="visually-hidden">Show agents</legend>
@@ -134,7 +137,13 @@ export default function AgentsPage() {
                       <RelativeTime iso={a.createdAt} />
                     </td>
                     <td className="cell-actions">
-                      <Button variant="ghost" onClick={() => setDeleting(a)} aria-label={`Delete agent ${a.name}`}>
+                      <Button
+                        variant="ghost"
+                        onClick={() => setDeleting(a)}
+                        disabled={!manage.allowed}
+                        aria-describedby={manage.describedBy}
+                        aria-label={`Delete agent ${a.name}`}
+                      >
                         Delete
                       </Button>
                     </td>

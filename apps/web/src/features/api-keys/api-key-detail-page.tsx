@@ -5,6 +5,7 @@ import { Link } from '../../lib/router.js';
 import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
 import { Button, EmptyState, ErrorState, Notice, RelativeTime, Spinner } from '../../lib/ui.js';
+import { usePermission } from '../members/permissions.js';
 import { KeyUsage } from '../usage/key-usage.js';
 import { IpRangeEditor } from './ip-range-editor.js';
 import { Expiry, KeyPrefix, KeyStatusBadge, keyState } from './key-status.js';
@@ -17,6 +18,9 @@ export default function ApiKeyDetailPage({ id }: { id: string }) {
   const utils = trpc.useUtils();
   const key = trpc.apiKeys.get.useQuery({ id });
   const [dialog, setDialog] = useState<'roll' | 'revoke' | null>(null);
+  // Two notes of the one rule: beside the key's actions, and beside its ranges further down.
+  const manage = usePermission('manageApiKeys');
+  const ranges = usePermission('manageApiKeys');
   const save = trpc.apiKeys.updateIpRestrictions.useMutation({
     onSuccess: (updated) => {
       utils.apiKeys.get.setData({ id }, updated);
@@ -75,13 +79,18 @@ export default function ApiKeyDetailPage({ id }: { id: string }) {
         </div>
         {active && (
           <div className="page-actions">
-            {!k.rolledToId && <Button onClick={() => setDialog('roll')}>Roll key</Button>}
-            <Button variant="danger" onClick={() => setDialog('revoke')}>
+            {!k.rolledToId && (
+              <Button onClick={() => setDialog('roll')} disabled={!manage.allowed} aria-describedby={manage.describedBy}>
+                Roll key
+              </Button>
+            )}
+            <Button variant="danger" onClick={() => setDialog('revoke')} disabled={!manage.allowed} aria-describedby={manage.describedBy}>
               Revoke key
             </Button>
           </div>
         )}
       </div>
+      {active && manage.note}
 
       {state === 'revoked' && k.revokedAt && (
         <Notice tone="danger" testId="key-revoked-notice">
@@ -136,8 +145,8 @@ export default function ApiKeyDetailPage({ id }: { id: string }) {
           <div>
             <dt>Expires</dt>
             <dd>
-              <Expiry expiresAt={k.expiresAt} />
-              {k.expiresAt && <span className="muted small block">{exactTime(k.expiresAt)}</span>}
+              <Expiry apiKey={k} />
+              {k.expiresAt && state !== 'revoked' && <span className="muted small block">{exactTime(k.expiresAt)}</span>}
             </dd>
           </div>
           <div>
@@ -159,9 +168,11 @@ export default function ApiKeyDetailPage({ id }: { id: string }) {
           IPv4 or IPv6, as CIDR ranges (<code>10.0.0.0/8</code>, <code>2001:db8::/32</code>) or single addresses. Ranges are stored
           as their network address.
         </p>
+        {active && ranges.note}
         {active ? (
           <IpRangeEditor
             stored={k.allowedIpRanges}
+            disabled={!ranges.allowed}
             saving={save.isPending}
             serverDetails={save.error ? errorInfo(save.error).details : []}
             onSave={(ranges) => save.mutate({ id, allowedIpRanges: ranges })}

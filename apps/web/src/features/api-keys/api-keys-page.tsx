@@ -1,19 +1,21 @@
 import { useState } from 'react';
-import { expiresSoon, plural, relativeTime } from '../../lib/format.js';
+import { plural, relativeTime } from '../../lib/format.js';
 import { Link } from '../../lib/router.js';
 import { trpc } from '../../lib/trpc.js';
 import { Button, EmptyState, ErrorState, Notice, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
+import { usePermission } from '../members/permissions.js';
 import { CreateKeyDialog } from './create-key-dialog.js';
-import { Expiry, KeyPrefix, KeyStatusBadge, RolledKeyUse } from './key-status.js';
+import { Expiry, KeyPrefix, KeyStatusBadge, RolledKeyUse, keyState } from './key-status.js';
 
 export function ApiKeysPage() {
   const [includeRevoked, setIncludeRevoked] = useState(false);
   const [creating, setCreating] = useState(false);
   const keys = trpc.apiKeys.list.useQuery({ includeRevoked });
+  const manage = usePermission('manageApiKeys');
 
-  const soon = (keys.data ?? []).filter((k) => k.isActive && expiresSoon(k.expiresAt));
+  const soon = (keys.data ?? []).filter((k) => keyState(k) === 'expiring');
   const createButton = (
-    <Button variant="primary" onClick={() => setCreating(true)}>
+    <Button variant="primary" onClick={() => setCreating(true)} disabled={!manage.allowed} aria-describedby={manage.describedBy}>
       Create API key
     </Button>
   );
@@ -25,6 +27,7 @@ export function ApiKeysPage() {
         description="Keys let your agents and scripts call the /v1 API as this workspace. Only a hash is stored: each key is shown once, when it is created."
         actions={createButton}
       />
+      {manage.note}
       {soon.length > 0 && (
         <Notice tone="warning" testId="expiring-warning">
           <strong>{plural(soon.length, 'key')} will expire within 7 days:</strong>{' '}
@@ -86,7 +89,7 @@ export function ApiKeysPage() {
                     {k.allowedIpRangeCount === 0 ? <span className="muted">Any IP</span> : plural(k.allowedIpRangeCount, 'range')}
                   </td>
                   <td data-label="Expires">
-                    <Expiry expiresAt={k.expiresAt} />
+                    <Expiry apiKey={k} />
                   </td>
                   <td data-label="Status">
                     <span className="status-stack">

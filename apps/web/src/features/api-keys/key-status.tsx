@@ -36,17 +36,21 @@ export function KeyStatusBadge({ apiKey }: { apiKey: KeyLike }) {
   }
 }
 
-export function Expiry({ expiresAt }: { expiresAt: string | null }) {
-  if (expiresAt === null) return <span className="muted">Never</span>;
-  const soon = expiresSoon(expiresAt);
+/**
+ * When a key expires. Only a key still in service warns: a rolled key ends with its grace period
+ * (its badge says so) and a revoked one no longer expires at all.
+ */
+export function Expiry({ apiKey }: { apiKey: KeyLike }) {
+  const state = keyState(apiKey);
+  if (state === 'revoked') return <span className="muted">—</span>;
+  if (apiKey.expiresAt === null) return <span className="muted">Never</span>;
+  if (state !== 'expiring') return <RelativeTime iso={apiKey.expiresAt} />;
   return (
-    <span className={soon ? 'text-warning' : undefined}>
-      {soon && (
-        <span className="warn-icon">
-          <AlertIcon />
-        </span>
-      )}
-      <RelativeTime iso={expiresAt} />
+    <span className="text-warning" data-testid="expiry-warning">
+      <span className="warn-icon">
+        <AlertIcon />
+      </span>
+      <RelativeTime iso={apiKey.expiresAt} />
     </span>
   );
 }

@@ -1,9 +1,11 @@
 import { AUDIT_ACTIONS, type AuditAction } from '@pc/contract';
 import { useId, useState } from 'react';
+import { exactTime } from '../../lib/format.js';
 import { Link } from '../../lib/router.js';
 import { type RouterOutputs, trpc } from '../../lib/trpc.js';
 import { EmptyState, ErrorState, LoadMore, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
-import { ACTION_LABELS, DENIAL_ACTIONS, actionLabel, metadataSummary } from './audit-labels.js';
+import { usePermission } from '../members/permissions.js';
+import { ACTION_LABELS, DENIAL_ACTIONS, actionLabel, metadataFields, metadataSummary } from './audit-labels.js';
 
 type Entry = RouterOutputs['auditLogs']['list']['data'][number];
 
@@ -12,13 +14,24 @@ export const AUDIT_PAGE_SIZE = 25;
 export default function AuditLogPage() {
   const filterId = useId();
   const [action, setAction] = useState<AuditAction | ''>('');
+  const read = usePermission('readAuditLog');
   const log = trpc.auditLogs.list.useInfiniteQuery(
     { limit: AUDIT_PAGE_SIZE, ...(action ? { action } : {}) },
-    { getNextPageParam: (page) => page.nextCursor ?? undefined },
+    // A role that may not read it is told why, instead of asking for a 403.
+    { getNextPageParam: (page) => page.nextCursor ?? undefined, enabled: read.allowed },
   );
-  const me = trpc.auth.me.useQuery(undefined, { staleTime: 60_000 });
+  const session = trpc.auth.session.useQuery(undefined, { staleTime: 60_000 });
+  const myUserId = session.data?.signedIn ? session.data.user.id : undefined;
   const entries = log.data?.pages.flatMap((p) => p.data) ?? [];
 
+  if (!read.allowed) {
+    return (
+      <>
+        <PageHeader title="Audit log" />
+        {read.note}
+      </>
+    );
+  }
   return (
     <>
       <PageHeader
@@ -47,7 +60,7 @@ export default function AuditLogPage() {
       ) : (
         <>
           <div className="table-wrap">
-            <table className="table" data-testid="audit-table">
+            <table className="table audit-table" data-testid="audit-table">
               <thead>
                 <tr>
                   <th scope="col">When</th>
@@ -60,7 +73,7 @@ export default function AuditLogPage() {
               </thead>
               <tbody>
                 {entries.map((e) => (
-                  <AuditRow key={e.id} entry={e} myUserId={me.data?.user.id} />
+                  <AuditRow key={e.id} entry={e} myUserId={myUserId} />
                 ))}
               </tbody>
             </table>
@@ -106,22 +119,70 @@ function ref(t: { type: string; id: string | null }, myUserId: string | undefine
 }
 
 function AuditRow({ entry: e, myUserId }: { entry: Entry; myUserId: string | undefined }) {
+  const [open, setOpen] = useState(false);
+  const panelId = useId();
   const summary = metadataSummary(e.metadata);
   return (
-    <tr data-testid="audit-row" data-action={e.action}>
-      <td data-label="When" className="cell-time">
-        <RelativeTime iso={e.createdAt} />
-      </td>
-      <th scope="row" data-label="Action">
-        <span className={DENIAL_ACTIONS.has(e.action) ? 'text-danger' : undefined}>{actionLabel(e.action)}</span>
-        <code className="mono muted small action-code">{e.action}</code>
-      </th>
-      <td data-label="Actor">{ref(e.actor, myUserId)}</td>
-      <td data-label="Target">{e.target ? ref(e.target, myUserId) : <span className="muted">—</span>}</td>
-      <td data-label="IP">{e.ip ? <code className="mono small">{e.ip}</code> : <span className="muted">—</span>}</td>
-      <td data-label="Details" className="audit-details" title={summary || undefined}>
-        {summary || <span className="muted">—</span>}
-      </td>
-    </tr>
+    <>
+      <tr data-testid="audit-row" data-action={e.action} className={open ? 'audit-row-open' : undefined}>
+        <td data-label="When" className="cell-time">
+          <RelativeTime iso={e.createdAt} />
+        </td>
+        <th scope="row" data-label="Action">
+          <span className={DENIAL_ACTIONS.has(e.action) ? 'text-danger' : undefined}>{actionLabel(e.action)}</span>
+          <code className="mono muted small action-code">{e.action}</code>
+        </th>
+        <td data-label="Actor">{ref(e.actor, myUserId)}</td>
+        <td data-label="Target">{e.target ? ref(e.target, myUserId) : <span className="muted">—</span>}</td>
+        <td data-label="IP">{e.ip ? <code className="mono small">{e.ip}</code> : <span className="muted">—</span>}</td>
+        <td data-label="Details">
+          {/* The summary is cut to fit the column; the button opens all of it, with the rest of the entry. */}
+          <button
+            type="button"
+            className="audit-toggle"
+            aria-expanded={open}
+            aria-controls={open ? panelId : undefined}
+            onClick={() => setOpen((o) => !o)}
+            data-testid="audit-toggle"
+          >
+            <span className="visually-hidden">Details: </span>
+            <span className="audit-summary">{summary || '—'}</span>
+            <span className="audit-chevron" aria-hidden="true">
+              ▾
+            </span>
+          </button>
+        </td>
+      </tr>
+      {open && (
+        <tr id={panelId} className="audit-panel" data-testid="audit-panel">
+          <td colSpan={6}>
+            <AuditEntryDetails entry={e} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+/** Everything recorded about one entry, nothing cut short. */
+function AuditEntryDetails({ entry: e }: { entry: Entry }) {
+  const fields: [string, string][] = [
+    ['When', exactTime(e.createdAt)],
+    ['Action', e.action],
+    ['Actor', [e.actor.type, e.actor.id].filter(Boolean).join(' ')],
+    ['Target', e.target ? `${e.target.type} ${e.target.id}` : '—'],
+    ['IP', e.ip ?? '—'],
+    ['User agent', e.userAgent ?? '—'],
+    ...metadataFields(e.metadata),
+  ];
+  return (
+    <dl className="audit-fields">
+      {fields.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }

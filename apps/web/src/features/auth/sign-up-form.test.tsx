@@ -47,6 +47,20 @@ describe('SignUpForm', () => {
     expect(screen.getByText(/lower-case letters, digits and hyphens/)).toBeTruthy();
   });
 
+  it('says the workspace rule once: as the hint, then as the error in its place', async () => {
+    const { user, email, workspace, submit } = setup();
+    const rule = () => screen.getAllByText(/lower-case letters, digits and hyphens/);
+    expect(rule().map((p) => p.className)).toEqual(['field-hint']);
+    await user.type(email, 'ops@example.com');
+    await user.type(workspace, 'Acme');
+    await user.click(submit);
+    expect(rule().map((p) => p.className)).toEqual(['field-error']);
+    expect(workspace.getAttribute('aria-describedby')).toBe(rule()[0]!.id);
+    await user.clear(workspace);
+    await user.type(workspace, 'acme');
+    expect(rule().map((p) => p.className)).toEqual(['field-hint']);
+  });
+
   it('submits the values as the server will see them (e-mail trimmed and lower-cased)', async () => {
     const { user, email, workspace, submit, onSubmit } = setup();
     await user.type(email, '  Ops@Example.COM ');

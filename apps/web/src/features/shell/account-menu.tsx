@@ -3,7 +3,9 @@ import { errorMessage } from '../../lib/errors.js';
 import { Link } from '../../lib/router.js';
 import { useToast } from '../../lib/toast.js';
 import { type RouterOutputs, trpc } from '../../lib/trpc.js';
+import { ROLE_LABELS } from '../members/roles.js';
 import { useSignedOut } from './use-signed-out.js';
+import { WorkspaceSwitcher, useResetOnWorkspaceChange } from './workspace-switcher.js';
 
 type Me = RouterOutputs['auth']['me'];
 
@@ -19,6 +21,7 @@ export function AccountMenu({ me }: { me: Me }) {
     onSuccess: signedOut,
     onError: (e) => toast.error(errorMessage(e)),
   });
+  useResetOnWorkspaceChange(me.workspace.id);
 
   useEffect(() => {
     if (!open) return;
@@ -48,7 +51,7 @@ export function AccountMenu({ me }: { me: Me }) {
         className="account-button"
         aria-expanded={open}
         aria-controls={menuId}
-        aria-label={`Account: ${me.user.email}, workspace ${me.workspace.name}`}
+        aria-label={`Account: ${me.user.email}, workspace ${me.workspace.name}, ${ROLE_LABELS[me.role].toLowerCase()}`}
         onClick={() => setOpen((o) => !o)}
         data-testid="account-menu"
       >
@@ -56,6 +59,7 @@ export function AccountMenu({ me }: { me: Me }) {
           {initial}
         </span>
         <span className="account-workspace">{me.workspace.name}</span>
+        <span className="account-role muted small">{ROLE_LABELS[me.role]}</span>
         <span className="chevron" aria-hidden="true">
           ▾
         </span>
@@ -68,9 +72,16 @@ export function AccountMenu({ me }: { me: Me }) {
               {me.user.email}
             </strong>
             <span className="muted small">
-              Workspace <strong data-testid="account-workspace">{me.workspace.name}</strong>
+              Workspace <strong data-testid="account-workspace">{me.workspace.name}</strong> · your role:{' '}
+              <strong data-testid="account-role">{ROLE_LABELS[me.role]}</strong>
             </span>
           </div>
+          <WorkspaceSwitcher
+            onSwitched={() => {
+              setOpen(false);
+              button.current?.focus();
+            }}
+          />
           <Link to="/sessions" className="account-item" onClick={() => setOpen(false)}>
             Where you’re signed in
           </Link>

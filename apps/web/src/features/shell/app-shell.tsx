@@ -1,6 +1,7 @@
-import type { ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useEffect } from 'react';
 import { appCodeOf } from '../../lib/errors.js';
-import { Link, useLocation } from '../../lib/router.js';
+import { Link, navigate, useLocation } from '../../lib/router.js';
 import { trpc } from '../../lib/trpc.js';
 import { ErrorState, Spinner } from '../../lib/ui.js';
 import { AccountMenu } from './account-menu.js';
@@ -11,26 +12,37 @@ const NAV = [
   { to: '/usage', label: 'Usage' },
   { to: '/agents', label: 'Agents' },
   { to: '/webhooks', label: 'Webhooks' },
-  { to: '/sessions', label: 'Sessions' },
+  { to: '/members', label: 'Members' },
+  // Personal, not the workspace's, and in the account menu too: phones, short of room, show it only there.
+  { to: '/sessions', label: 'Sessions', desktopOnly: true },
   { to: '/audit-log', label: 'Audit log' },
 ];
 
-/** The signed-in frame. Without a session the global 401 handler has already sent us to sign-in. */
+/** The signed-in frame; without a session, it sends you to sign-in. */
 export function AppShell({ children }: { children: ReactNode }) {
   const { pathname } = useLocation();
-  const me = trpc.auth.me.useQuery(undefined, { staleTime: 60_000 });
+  const queryClient = useQueryClient();
+  const me = trpc.auth.session.useQuery(undefined, { staleTime: 60_000 });
+  const signedOut = me.data?.signedIn === false;
+  const account = me.data?.signedIn ? me.data : null;
 
-  if (me.isPending || (me.error && appCodeOf(me.error) === 'authentication_required')) {
-    return (
-      <div className="fullpage">
-        <Spinner label="Loading your workspace…" />
-      </div>
-    );
-  }
-  if (me.error) {
+  useEffect(() => {
+    if (!signedOut) return;
+    navigate('/sign-in?reason=session', { replace: true });
+    queryClient.clear();
+  }, [signedOut, queryClient]);
+
+  if (me.error && appCodeOf(me.error) !== 'authentication_required') {
     return (
       <div className="fullpage">
         <ErrorState error={me.error} onRetry={() => me.refetch()} />
+      </div>
+    );
+  }
+  if (!account) {
+    return (
+      <div className="fullpage">
+        <Spinner label="Loading your workspace…" />
       </div>
     );
   }
@@ -49,13 +61,13 @@ export function AppShell({ children }: { children: ReactNode }) {
             {NAV.map((n) => {
               const active = pathname === n.to || pathname.startsWith(`${n.to}/`);
               return (
-                <Link key={n.to} to={n.to} className="nav-link" aria-current={active ? 'page' : undefined}>
+                <Link key={n.to} to={n.to} className={n.desktopOnly ? 'nav-link nav-link-desktop' : 'nav-link'} aria-current={active ? 'page' : undefined}>
                   {n.label}
                 </Link>
               );
             })}
           </nav>
-          <AccountMenu me={me.data} />
+          <AccountMenu me={account} />
         </div>
       </header>
       <main id="main" className="content" tabIndex={-1}>

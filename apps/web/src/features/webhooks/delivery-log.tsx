@@ -4,6 +4,7 @@ import { exactTime } from '../../lib/format.js';
 import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
 import { Badge, Button, EmptyState, ErrorState, LoadMore, RelativeTime, Spinner } from '../../lib/ui.js';
+import { usePermission } from '../members/permissions.js';
 
 export const DELIVERIES_PAGE_SIZE = 20;
 /** While the page is open, so a test or a retry shows its answer without a reload. */
@@ -33,6 +34,7 @@ export function DeliveryLog({ webhookId, enabled }: { webhookId: string; enabled
     onError: (e) => toast.error(errorMessage(e)),
   });
   const rows = log.data?.pages.flatMap((p) => p.data) ?? [];
+  const manage = usePermission('manageWebhooks');
 
   if (log.isPending) return <Spinner label="Loading deliveries…" />;
   if (log.error && rows.length === 0) return <ErrorState error={log.error} onRetry={() => log.refetch()} title="Could not load the delivery log" />;
@@ -42,6 +44,7 @@ export function DeliveryLog({ webhookId, enabled }: { webhookId: string; enabled
 
   return (
     <>
+      {manage.note}
       <div className="table-wrap">
         <table className="table" data-testid="deliveries-table">
           <thead>
@@ -90,7 +93,8 @@ export function DeliveryLog({ webhookId, enabled }: { webhookId: string; enabled
                     variant="ghost"
                     onClick={() => redeliver.mutate({ id: webhookId, deliveryId: d.id })}
                     busy={redeliver.isPending && redeliver.variables?.deliveryId === d.id}
-                    disabled={!enabled}
+                    disabled={!enabled || !manage.allowed}
+                    aria-describedby={manage.describedBy}
                     title={enabled ? 'Send this event again' : 'Enable the webhook to redeliver'}
                     aria-label={`Redeliver ${d.eventType} of ${exactTime(d.createdAt)}`}
                   >

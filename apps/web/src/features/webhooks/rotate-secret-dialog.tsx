@@ -15,9 +15,8 @@ type Rotated = RouterOutputs['webhooks']['rotateSecret'];
 const overlapSchema = rotateWebhookSecretInput.shape.overlapSeconds;
 
 /** The field is in seconds, so any overlap the API takes can be given; the hint says it in words. */
-function overlapHint(seconds: number, error: string | null): string {
+function overlapHint(seconds: number): string {
   const limit = `At most ${MAX_SECRET_OVERLAP_SECONDS} (7 days); 86400 is 1 day.`;
-  if (error) return limit;
   return seconds === 0 ? 'The old secret stops signing at once.' : `The old secret signs too for ${durationWords(seconds * 1000)}. ${limit}`;
 }
 
@@ -89,7 +88,7 @@ export function RotateSecretDialog({ webhook, onClose }: { webhook: Webhook; onC
           data-autofocus
           value={overlap}
           onChange={(e) => setOverlap(e.target.value)}
-          hint={overlapHint(seconds, error)}
+          hint={overlapHint(seconds)}
           error={error}
         />
         <div className="dialog-actions">

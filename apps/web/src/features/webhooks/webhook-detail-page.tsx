@@ -5,6 +5,7 @@ import { Link } from '../../lib/router.js';
 import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
 import { Button, EmptyState, ErrorState, Notice, RelativeTime, Spinner } from '../../lib/ui.js';
+import { usePermission } from '../members/permissions.js';
 import { DeleteWebhookDialog } from './delete-webhook-dialog.js';
 import { DELIVERIES_POLL_MS, DeliveryLog } from './delivery-log.js';
 import { EditWebhookDialog } from './edit-webhook-dialog.js';
@@ -20,6 +21,7 @@ export default function WebhookDetailPage({ id }: { id: string }) {
   const [dialog, setDialog] = useState<'edit' | 'rotate' | 'delete' | null>(null);
   // While the change is on its way the switch shows where it is going.
   const [switching, setSwitching] = useState<boolean | null>(null);
+  const manage = usePermission('manageWebhooks');
 
   const update = trpc.webhooks.update.useMutation({
     onSuccess: (updated) => {
@@ -78,18 +80,24 @@ export default function WebhookDetailPage({ id }: { id: string }) {
             variant="primary"
             onClick={() => test.mutate({ id })}
             busy={test.isPending}
-            disabled={!w.enabled}
+            disabled={!w.enabled || !manage.allowed}
+            aria-describedby={manage.describedBy}
             title={w.enabled ? 'Sends a webhook.test event to this endpoint only' : 'Enable the webhook to send a test'}
           >
             Send test event
           </Button>
-          <Button onClick={() => setDialog('edit')}>Edit</Button>
-          <Button onClick={() => setDialog('rotate')}>Rotate secret</Button>
-          <Button variant="danger" onClick={() => setDialog('delete')}>
+          <Button onClick={() => setDialog('edit')} disabled={!manage.allowed} aria-describedby={manage.describedBy}>
+            Edit
+          </Button>
+          <Button onClick={() => setDialog('rotate')} disabled={!manage.allowed} aria-describedby={manage.describedBy}>
+            Rotate secret
+          </Button>
+          <Button variant="danger" onClick={() => setDialog('delete')} disabled={!manage.allowed} aria-describedby={manage.describedBy}>
             Delete
           </Button>
         </div>
       </div>
+      {manage.note}
 
       <WebhookHealthNotice webhook={w} />
       {w.previousSecretExpiresAt && (
@@ -110,7 +118,8 @@ export default function WebhookDetailPage({ id }: { id: string }) {
               type="checkbox"
               role="switch"
               checked={switching ?? w.enabled}
-              disabled={update.isPending}
+              disabled={update.isPending || !manage.allowed}
+              aria-describedby={manage.describedBy}
               onChange={(e) => {
                 setSwitching(e.target.checked);
                 update.mutate({ id, enabled: e.target.checked }, { onSettled: () => setSwitching(null) });

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Link } from '../../lib/router.js';
 import { trpc } from '../../lib/trpc.js';
 import { Button, EmptyState, ErrorState, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
+import { usePermission } from '../members/permissions.js';
 import { CreateWebhookDialog } from './create-webhook-dialog.js';
 import { eventsSummary } from './webhook-events.js';
 import { WebhookStatus } from './webhook-status.js';
@@ -11,12 +12,14 @@ export default function WebhooksPage() {
   const [creating, setCreating] = useState(false);
   const webhooks = trpc.webhooks.list.useQuery();
   const full = (webhooks.data?.length ?? 0) >= MAX_WEBHOOKS_PER_WORKSPACE;
+  const manage = usePermission('manageWebhooks');
 
   const addButton = (
     <Button
       variant="primary"
       onClick={() => setCreating(true)}
-      disabled={full}
+      disabled={full || !manage.allowed}
+      aria-describedby={manage.describedBy}
       title={full ? `A workspace has at most ${MAX_WEBHOOKS_PER_WORKSPACE} webhooks; delete one first.` : undefined}
     >
       Add webhook
@@ -30,6 +33,7 @@ export default function WebhooksPage() {
         description="Private Connect POSTs events (keys created, revoked or expiring; agents coming online or going offline) to your endpoints, signed so a receiver can tell they are genuine. Failed deliveries are retried for about a day."
         actions={addButton}
       />
+      {manage.note}
       {webhooks.isPending ? (
         <Spinner label="Loading webhooks…" />
       ) : webhooks.error ? (
