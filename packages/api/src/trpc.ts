@@ -73,6 +73,11 @@ async function requireSession(ctx: ApiContext): Promise<SessionPrincipal> {
   return session.principal;
 }
 
+/** The session behind the cookie, if any, for public procedures that answer differently when signed in. */
+export async function optionalSession(ctx: ApiContext) {
+  return ctx.sessionToken && ctx.apiKey === null ? ctx.core.auth.authenticateSession(ctx.sessionToken) : null;
+}
+
 /** Signed-in users only; an API key is refused with `session_required`. */
 export const sessionProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const principal = await requireSession(ctx);

@@ -546,3 +546,37 @@ async function createLimitedHarness() {
     },
   };
 }
+
+describe('a person without a workspace', () => {
+  const lastLinkToken = (email: string) => new URL(h.mailer.to(email).at(-1)!.link).searchParams.get('token')!;
+
+  it('a sign-in of someone removed from their only workspace is 403 no_workspace; signing up again makes them a new one', async () => {
+    const bob = await join(alice.principal, 'bob@example.com', 'member');
+    await h.core.members.remove(alice.principal, bob.userId, meta());
+    await h.core.auth.login({ email: 'bob@example.com' }, meta());
+    await h.core.queue.idle();
+    const signInToken = lastLinkToken('bob@example.com');
+    await expectAppError(h.core.auth.previewLink(signInToken, meta(), null), 'no_workspace');
+    await expectAppError(h.core.auth.verify(signInToken, meta()), 'no_workspace');
+
+    await h.core.auth.register(registerInput.parse({ email: 'bob@example.com', workspaceName: 'bobs' }), meta());
+    await h.core.queue.idle();
+    const signed = await h.core.auth.verify(lastLinkToken('bob@example.com'), meta());
+    expect(signed.result).toMatchObject({ isNewUser: false, user: { id: bob.userId }, workspace: { name: 'bobs' } });
+    expect((await principalOf(signed.sessionToken)).role).toBe('owner');
+  });
+
+  it('a sign-up still open when its address accepted an invitation creates its workspace too', async () => {
+    await h.core.auth.register(registerInput.parse({ email: 'carol@example.com', workspaceName: 'carols' }), meta());
+    await h.core.queue.idle();
+    const signUpToken = lastLinkToken('carol@example.com');
+    const carol = await join(alice.principal, 'carol@example.com', 'admin');
+    const signed = await h.core.auth.verify(signUpToken, meta());
+    expect(signed.result).toMatchObject({ isNewUser: false, user: { id: carol.userId }, workspace: { name: 'carols' } });
+    const mine = await h.core.auth.workspaces(await principalOf(signed.sessionToken));
+    expect(mine.map((w) => [w.name, w.role, w.current])).toEqual([
+      ['acme', 'admin', false],
+      ['carols', 'owner', true],
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import { loginInput, logoutInput, registerInput, revokeSessionInput, switchWorkspaceInput, verifyInput } from '@pc/contract';
-import { publicProcedure, router, sessionProcedure } from '../trpc.js';
+import { optionalSession, publicProcedure, router, sessionProcedure } from '../trpc.js';
 
 export const authRouter = router({
   register: publicProcedure.input(registerInput).mutation(async ({ ctx, input }) => {
@@ -17,13 +17,13 @@ export const authRouter = router({
   }),
   /** What a link will sign in to, before the click; never spends it. */
   previewLink: publicProcedure.input(verifyInput).query(async ({ ctx, input }) => {
-    const session = ctx.sessionToken && ctx.apiKey === null ? await ctx.core.auth.authenticateSession(ctx.sessionToken) : null;
+    const session = await optionalSession(ctx);
     return ctx.core.auth.previewLink(input.token, ctx.meta, session?.principal.userId ?? null);
   }),
   me: sessionProcedure.query(({ ctx }) => ctx.core.auth.me(ctx.principal)),
   /** The SPA's probe: being signed out is an answer here, not a 401, so a signed-out page load fails no request. */
   session: publicProcedure.query(async ({ ctx }) => {
-    const session = ctx.sessionToken && ctx.apiKey === null ? await ctx.core.auth.authenticateSession(ctx.sessionToken) : null;
+    const session = await optionalSession(ctx);
     if (!session) return { signedIn: false as const };
     if (session.renewedMaxAgeSeconds !== null) ctx.setSessionCookie(ctx.sessionToken!, session.renewedMaxAgeSeconds);
     ctx.onPrincipal?.(session.principal);

@@ -1,13 +1,13 @@
 import { createInvitationInput, invitationIdInput, invitationTokenInput, memberIdInput, updateMemberInput } from '@pc/contract';
-import { publicProcedure, router, sessionProcedure } from '../trpc.js';
+import { optionalSession, publicProcedure, router, sessionProcedure } from '../trpc.js';
 
 export const membersRouter = router({
   list: sessionProcedure.query(({ ctx }) => ctx.core.members.list(ctx.principal.workspaceId)),
   updateRole: sessionProcedure.input(memberIdInput.extend(updateMemberInput.shape)).mutation(({ ctx, input }) => ctx.core.members.changeRole(ctx.principal, input.userId, input.role, ctx.meta)),
   /** Removes a member, or the caller themself (leave); the cookie of someone who left is cleared. */
   remove: sessionProcedure.input(memberIdInput).mutation(async ({ ctx, input }) => {
-    await ctx.core.members.remove(ctx.principal, input.userId, ctx.meta);
-    if (input.userId === ctx.principal.userId) ctx.clearSessionCookie();
+    const { leftWorkspace } = await ctx.core.members.remove(ctx.principal, input.userId, ctx.meta);
+    if (leftWorkspace) ctx.clearSessionCookie();
     return { success: true as const };
   }),
 });
@@ -21,7 +21,7 @@ export const invitationsRouter = router({
   }),
   /** What a link opens, before the click; never spends it. */
   preview: publicProcedure.input(invitationTokenInput).query(async ({ ctx, input }) => {
-    const session = ctx.sessionToken && ctx.apiKey === null ? await ctx.core.auth.authenticateSession(ctx.sessionToken) : null;
+    const session = await optionalSession(ctx);
     return ctx.core.invitations.preview(input.token, ctx.meta, session?.principal.userId ?? null);
   }),
   accept: publicProcedure.input(invitationTokenInput).mutation(async ({ ctx, input }) => {

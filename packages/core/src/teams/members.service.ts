@@ -73,8 +73,9 @@ export function createMembersService(deps: { store: Store; audit: AuditService }
   /**
    * Removes `userId` from the workspace and ends their sessions there at once; their sessions in
    * other workspaces go on. Anyone may remove themself (leave); removing someone else is an owner's.
+   * `leftWorkspace`: the caller's own session ended with it (the transport clears the cookie).
    */
-  async function remove(p: SessionPrincipal, userId: string, meta: RequestMeta): Promise<void> {
+  async function remove(p: SessionPrincipal, userId: string, meta: RequestMeta): Promise<{ leftWorkspace: boolean }> {
     const leaving = userId === p.userId;
     if (!leaving) authorize(p, 'manageMembers');
     await store.transaction(async (trx) => {
@@ -93,6 +94,7 @@ export function createMembersService(deps: { store: Store; audit: AuditService }
         metadata: { email, role: target.role, sessionsEnded: Number(ended.numDeletedRows), invitationsRevoked: revoked },
       });
     });
+    return { leftWorkspace: leaving };
   }
 
   /** The workspaces `p`'s user belongs to, by name, the session's current one marked. */

@@ -23,9 +23,8 @@ export const teamHandlers = (core: Core, config: Config): Handlers<TeamOperation
     res.json(await core.members.changeRole(sessionOf(res), parse(memberIdInput, req.params).userId, parse(updateMemberInput, req.body).role, requestMeta(req)));
   },
   removeMember: async (req, res) => {
-    const { userId } = parse(memberIdInput, req.params);
-    await core.members.remove(sessionOf(res), userId, requestMeta(req));
-    if (userId === sessionOf(res).userId) clearSessionCookie(res, config.secureCookies);
+    const { leftWorkspace } = await core.members.remove(sessionOf(res), parse(memberIdInput, req.params).userId, requestMeta(req));
+    if (leftWorkspace) clearSessionCookie(res, config.secureCookies);
     res.json({ success: true });
   },
   listInvitations: async (_req, res) => {
