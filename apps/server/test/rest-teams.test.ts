@@ -189,6 +189,7 @@ describe('tenants and keys', () => {
       ['GET', '/v1/invitations'],
       ['POST', '/v1/invitations', { email: 'key-dan@example.com', role: 'member' }],
       ['DELETE', `/v1/invitations/${pending.invitation.id}`],
+      ['DELETE', '/v1/workspace?confirm=key-acme'],
     ];
     for (const [method, path, body] of routes) {
       const opts = { apiKey: key.key, ...(body === undefined ? {} : { body }) };
@@ -202,5 +203,32 @@ describe('tenants and keys', () => {
     expect((await call(server, 'GET', '/v1/invitations', { cookie: alice.cookie })).body.map((i: { email: string }) => i.email)).toEqual(['key-carol@example.com']);
     // The key still works where keys belong.
     expect((await call(server, 'GET', '/v1/agents', { apiKey: key.key })).status).toBe(200);
+  });
+});
+
+describe('DELETE /v1/workspace', () => {
+  it('an owner deletes the workspace by its name: the cookie is cleared, members are signed out, its keys are refused at once', async () => {
+    const owner = await signUp(server, 'del-owner@example.com', 'del-acme');
+    const key = await createKey(server, owner.cookie, 'doomed-key');
+    expect((await call(server, 'GET', '/v1/agents', { apiKey: key.key })).status).toBe(200);
+    const admin = await join(server, owner.cookie, 'del-admin@example.com', 'admin');
+
+    expectError(await call(server, 'DELETE', '/v1/workspace?confirm=del-acme', { cookie: admin.cookie }), 403, 'forbidden');
+    const missing = await call(server, 'DELETE', '/v1/workspace', { cookie: owner.cookie });
+    expectError(missing, 400, 'invalid_request');
+    const wrong = await call(server, 'DELETE', '/v1/workspace?confirm=del-acm', { cookie: owner.cookie });
+    expectError(wrong, 400, 'invalid_request');
+    expect(wrong.body.details).toEqual([{ path: 'confirm', message: 'Type the workspace’s name, del-acme, to confirm.' }]);
+    expect((await call(server, 'GET', '/v1/agents', { apiKey: key.key })).status).toBe(200);
+
+    const res = await call(server, 'DELETE', '/v1/workspace?confirm=del-acme', { cookie: owner.cookie });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: true });
+    expect(res.headers.getSetCookie().find((c) => c.startsWith('session='))).toMatch(/Max-Age=0/);
+    expectError(await call(server, 'GET', '/v1/agents', { apiKey: key.key }), 401, 'invalid_api_key');
+    for (const cookie of [owner.cookie, admin.cookie]) expectError(await call(server, 'GET', '/v1/auth/me', { cookie }), 401, 'authentication_required');
+    // The name is free again, and the people keep their accounts.
+    const again = await signUp(server, 'del-owner@example.com', 'del-acme');
+    expect(again.user.id).toBe(owner.user.id);
   });
 });

@@ -88,6 +88,22 @@ const fresh = {
   /** Another session of the caller, in the workspace under test. */
   session: async (who: Person) => signIn(server, fx.email[who]),
   loginToken: async () => requestLoginToken(server, fx.verifierEmail),
+  /**
+   * A workspace of its own in which `who` has their role, to delete (or fail to): its name and
+   * `who`'s session there. `after` brings that session back, so later sign-ins land in the
+   * workspace under test.
+   */
+  doomed: async (who: Person) => {
+    const name = uniq('doomed');
+    const founder = await signUp(server, `${uniq('founder')}@example.com`, name);
+    const { cookie } = await join(server, founder.cookie, fx.email[who], who);
+    const after = async () => {
+      const back = await call(server, 'POST', '/v1/auth/workspace', { cookie, body: { workspaceId: fx.workspaceId } });
+      // Deleted with its workspace: the session is gone, and the next sign-in falls back to the first workspace joined.
+      if (back.status !== 200 && back.status !== 401) throw new Error(`could not switch back: ${back.status}`);
+    };
+    return { query: { confirm: name }, cookie, after };
+  },
 };
 
 const person = (who: Caller): Person => (who === 'key' ? 'owner' : who);
@@ -133,6 +149,8 @@ const CASES: Case[] = [
       return { cookie, body: { workspaceId: fx.sideWorkspaceId }, after };
     },
   },
+
+  { rest: 'deleteWorkspace', trpc: 'auth.deleteWorkspace', expect: [O, F, F, S], args: async (who) => (who === 'key' ? { query: { confirm: 'matrix' } } : fresh.doomed(who)) },
 
   // Members: everyone reads; owners change and remove; anyone leaves.
   { rest: 'listMembers', trpc: 'members.list', expect: [O, O, O, S] },

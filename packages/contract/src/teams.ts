@@ -16,6 +16,7 @@ export const ROLE_PERMISSIONS = {
   readAuditLog: ['owner', 'admin'],
   inviteMembers: ['owner', 'admin'],
   manageMembers: ['owner'],
+  deleteWorkspace: ['owner'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof ROLE_PERMISSIONS;
 
@@ -29,6 +30,7 @@ export const PERMISSION_REASONS: Record<Permission, string> = {
   readAuditLog: 'Only owners and admins can read the audit log.',
   inviteMembers: 'Only owners and admins can invite people.',
   manageMembers: 'Only owners can change roles or remove other members.',
+  deleteWorkspace: 'Only owners can delete the workspace.',
 };
 
 /** The roles `role` may give by invitation: an admin brings in admins and members, never an owner. */
@@ -71,6 +73,8 @@ export const updateMemberInput = z.object({ role: roleSchema });
 export const workspaceMembership = z.object({ id: z.string(), name: z.string(), role: roleSchema, current: z.boolean() });
 export const workspaceMembershipList = z.array(workspaceMembership);
 export const switchWorkspaceInput = z.object({ workspaceId: idSchema });
+/** Deleting a workspace takes its name, typed again: a script or a click cannot do it by accident. */
+export const deleteWorkspaceInput = z.object({ confirm: z.string({ error: 'confirm is required: the workspace’s name.' }).max(100, 'confirm must be the workspace’s name.') });
 
 export type CreateInvitationInput = z.input<typeof createInvitationInput>;
 export type Invitation = z.infer<typeof invitation>;

@@ -14,6 +14,7 @@ import { createSessionsService } from './auth/sessions.service.js';
 import { createSignInService } from './auth/sign-in.service.js';
 import { createInvitationsService } from './teams/invitations.service.js';
 import { createMembersService } from './teams/members.service.js';
+import { createWorkspaceDeletion } from './teams/workspace-deletion.js';
 import { createKeyInvalidation } from './cluster/key-invalidation.js';
 import { createScheduledJobs } from './cluster/scheduled-jobs.js';
 import { SharedWindowLimiter } from './cluster/shared-rate-limiter.js';
@@ -151,6 +152,7 @@ export function createCore(opts: CoreOptions) {
   };
   const agents = createAgentsService(agentDeps);
   const presence = createAgentPresence({ ...agentDeps, observer });
+  const deletion = createWorkspaceDeletion({ store, invalidation, logger });
   const operator = createOperatorService({ store, clock, random, audit, publicUrl: opts.publicUrl, management, repo });
   const sweep = createSweep({
     store,
@@ -186,7 +188,7 @@ export function createCore(opts: CoreOptions) {
   const publicConfig: PublicConfig = { mailConfigured: mailer.delivers, publicUrl: opts.publicUrl, signup, agentOfflineAfterSeconds: agentDeps.offlineAfterMs / 1000 };
 
   return {
-    auth: { ...signIn, ...sessions, workspaces: members.workspacesOf, switchWorkspace: members.switchWorkspace, sweepExpired: sweep },
+    auth: { ...signIn, ...sessions, workspaces: members.workspacesOf, switchWorkspace: members.switchWorkspace, deleteWorkspace: deletion.deleteWorkspace, sweepExpired: sweep },
     members: { list: members.list, changeRole: members.changeRole, remove: members.remove },
     invitations,
     apiKeys: { ...management, ...verification, usage: history.keyUsage },

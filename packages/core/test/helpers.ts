@@ -251,7 +251,7 @@ export async function count(h: Harness, table: (typeof TABLES)[number]): Promise
   return Number(row.n);
 }
 
-const TABLES = ['users', 'workspaces', 'workspace_members', 'pending_registrations', 'magic_links', 'sessions', 'api_keys', 'agents', 'audit_logs', 'key_invalidations'] as const;
+const TABLES = ['users', 'workspaces', 'workspace_members', 'pending_registrations', 'magic_links', 'sessions', 'api_keys', 'agents', 'audit_logs', 'key_invalidations', 'invitations'] as const;
 
 /**
  * What the database holds. SQLite: every byte written for it, the main file and its WAL.

@@ -580,3 +580,45 @@ describe('a person without a workspace', () => {
     ]);
   });
 });
+
+describe('deleting a workspace', () => {
+  it('takes everything in it: members’ sessions end, its keys are refused at every instance from the next request', async () => {
+    const bob = await join(alice.principal, 'bob@example.com', 'admin');
+    const key = await h.core.apiKeys.create(alice.principal, { name: 'ci' }, meta());
+    const peer = await otherInstance();
+    // Cached at both instances before the deletion.
+    await h.core.apiKeys.authenticate(key.key, meta());
+    await peer.core.apiKeys.authenticate(key.key, meta());
+    await h.core.agents.create(alice.principal, { name: 'gw', label: null }, meta());
+    await invite(alice.principal, 'carol@example.com', 'member');
+
+    await expectAppError(h.core.auth.deleteWorkspace(bob.principal, 'acme', meta()), 'forbidden');
+    const wrong = await expectAppError(h.core.auth.deleteWorkspace(alice.principal, 'acm', meta()), 'invalid_request');
+    expect(wrong.extra.details).toEqual([{ path: 'confirm', message: 'Type the workspace’s name, acme, to confirm.' }]);
+    expect(await count(h, 'workspaces')).toBe(1);
+
+    await h.core.auth.deleteWorkspace(alice.principal, 'acme', meta());
+    await expectAppError(h.core.apiKeys.authenticate(key.key, meta()), 'invalid_api_key');
+    await expectAppError(peer.core.apiKeys.authenticate(key.key, meta()), 'invalid_api_key');
+    expect(await h.core.auth.authenticateSession(alice.sessionToken)).toBeNull();
+    expect(await h.core.auth.authenticateSession(bob.sessionToken)).toBeNull();
+    for (const table of ['workspaces', 'workspace_members', 'sessions', 'api_keys', 'agents', 'invitations', 'audit_logs'] as const) expect(await count(h, table), table).toBe(0);
+    // The people keep their accounts.
+    expect(await count(h, 'users')).toBe(2);
+  });
+
+  it('counts a deleted workspace’s keys still held in memory do not keep the flush failing', async () => {
+    const bob = await signUp(h, 'bob@example.com', 'bobco');
+    const mine = await h.core.apiKeys.create(alice.principal, { name: 'mine' }, meta());
+    const his = await h.core.apiKeys.create(bob.principal, { name: 'his' }, meta());
+    await h.core.apiKeys.authenticate(mine.key, meta());
+    await h.core.apiKeys.authenticate(his.key, meta());
+    await h.core.auth.deleteWorkspace(bob.principal, 'bobco', meta());
+    // The first flush may meet the foreign key; the one after writes what is left.
+    await h.core.flush();
+    await h.core.apiKeys.authenticate(mine.key, meta());
+    await h.core.flush();
+    expect((await h.core.apiKeys.usage(alice.workspaceId, mine.id, { granularity: 'hour' })).data.at(-1)).toMatchObject({ ok: 2 });
+    expect(await h.handle.db.selectFrom('api_key_usage').select(['key_id', 'ok']).execute()).toEqual([{ key_id: mine.id, ok: 2 }]);
+  });
+});

@@ -1,4 +1,4 @@
-import { loginInput, logoutInput, registerInput, revokeSessionInput, switchWorkspaceInput, verifyInput } from '@pc/contract';
+import { deleteWorkspaceInput, loginInput, logoutInput, registerInput, revokeSessionInput, switchWorkspaceInput, verifyInput } from '@pc/contract';
 import { optionalSession, publicProcedure, router, sessionProcedure } from '../trpc.js';
 
 export const authRouter = router({
@@ -31,6 +31,12 @@ export const authRouter = router({
   }),
   workspaces: sessionProcedure.query(({ ctx }) => ctx.core.auth.workspaces(ctx.principal)),
   switchWorkspace: sessionProcedure.input(switchWorkspaceInput).mutation(async ({ ctx, input }) => ctx.core.auth.me(await ctx.core.auth.switchWorkspace(ctx.principal, input.workspaceId))),
+  /** Owners: the current workspace and everything in it; this session goes with it. */
+  deleteWorkspace: sessionProcedure.input(deleteWorkspaceInput).mutation(async ({ ctx, input }) => {
+    await ctx.core.auth.deleteWorkspace(ctx.principal, input.confirm, ctx.meta);
+    ctx.clearSessionCookie();
+    return { success: true as const };
+  }),
   logout: sessionProcedure.input(logoutInput).mutation(async ({ ctx, input }) => {
     await ctx.core.auth.logout(ctx.principal, input.scope, ctx.meta);
     if (input.scope !== 'others') ctx.clearSessionCookie();

@@ -71,6 +71,21 @@ export function createUsageHistory(deps: { store: Store; clock: Clock; counter: 
       .execute();
   }
 
+  /**
+   * After a failed write, the rows whose workspace still exists: counts of a deleted workspace's
+   * keys would fail every later flush on the foreign key. When the store cannot say, all of them.
+   */
+  async function ofLiveWorkspaces(rows: HourCounts[]): Promise<HourCounts[]> {
+    if (rows.length === 0) return rows;
+    try {
+      const ids = [...new Set(rows.map((r) => r.workspaceId))];
+      const live = new Set((await db.selectFrom('workspaces').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
+      return rows.filter((r) => live.has(r.workspaceId));
+    } catch {
+      return rows;
+    }
+  }
+
   /** Writes what was counted since the last flush; on a failure what is left goes back to the counter, and the error is thrown. */
   async function flush(): Promise<number> {
     const taken = counter.take();
@@ -96,7 +111,7 @@ export function createUsageHistory(deps: { store: Store; clock: Clock; counter: 
         if (written < rows.length) await new Promise<void>((r) => setImmediate(r));
       }
     } catch (err) {
-      counter.restore(rows.slice(written));
+      counter.restore(await ofLiveWorkspaces(rows.slice(written)));
       throw err;
     } finally {
       deps.observer.usageFlushed('api_key_usage', written, performance.now() - started);

@@ -1,4 +1,4 @@
-import { createInvitationInput, invitationIdInput, invitationTokenInput, memberIdInput, switchWorkspaceInput, updateMemberInput } from '@pc/contract';
+import { createInvitationInput, deleteWorkspaceInput, invitationIdInput, invitationTokenInput, memberIdInput, switchWorkspaceInput, updateMemberInput } from '@pc/contract';
 import type { Core } from '@pc/core';
 import type { Config } from '../../env.js';
 import { sessionOf } from '../../http/auth.js';
@@ -7,7 +7,7 @@ import { requestMeta } from '../../http/request-context.js';
 import { parse } from '../../http/validate.js';
 import type { Handlers } from './handler.js';
 
-type TeamOperation = 'listMyWorkspaces' | 'switchWorkspace' | 'listMembers' | 'updateMember' | 'removeMember' | 'listInvitations' | 'createInvitation' | 'revokeInvitation' | 'acceptInvitation';
+type TeamOperation = 'listMyWorkspaces' | 'switchWorkspace' | 'deleteWorkspace' | 'listMembers' | 'updateMember' | 'removeMember' | 'listInvitations' | 'createInvitation' | 'revokeInvitation' | 'acceptInvitation';
 
 export const teamHandlers = (core: Core, config: Config): Handlers<TeamOperation> => ({
   listMyWorkspaces: async (_req, res) => {
@@ -15,6 +15,11 @@ export const teamHandlers = (core: Core, config: Config): Handlers<TeamOperation
   },
   switchWorkspace: async (req, res) => {
     res.json(await core.auth.me(await core.auth.switchWorkspace(sessionOf(res), parse(switchWorkspaceInput, req.body).workspaceId)));
+  },
+  deleteWorkspace: async (req, res) => {
+    await core.auth.deleteWorkspace(sessionOf(res), parse(deleteWorkspaceInput, req.query).confirm, requestMeta(req));
+    clearSessionCookie(res, config.secureCookies);
+    res.json({ success: true });
   },
   listMembers: async (_req, res) => {
     res.json(await core.members.list(sessionOf(res).workspaceId));
