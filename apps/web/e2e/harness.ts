@@ -11,6 +11,8 @@ import { SMTPServer } from 'smtp-server';
 const here = dirname(fileURLToPath(import.meta.url));
 export const WEB_ROOT = resolve(here, '..');
 export const REPO_ROOT = resolve(WEB_ROOT, '../..');
+/** The README's pictures of the team pages: teams.e2e.test.ts takes them, admin.e2e.test.ts the rest. */
+export const TEAM_README_SHOTS = ['members', 'invitation'];
 /** What a run leaves for a person to look at; ignored by git, so a test run never dirties a checkout. */
 export const OUTPUT = join(here, 'output');
 /** The suite's screenshots: under OUTPUT, unless `npm run screenshots` points them at the README's. */

@@ -1,21 +1,24 @@
 import { PERMISSION_REASONS } from '@pc/contract';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTPUT as RUN_OUTPUT, SCREENSHOTS, assertPrerequisites, launchBrowser, makeTempDir, startServer, startSmtpSink } from './harness.js';
+import { OUTPUT as RUN_OUTPUT, REPO_ROOT, SCREENSHOTS, TEAM_README_SHOTS, assertPrerequisites, launchBrowser, makeTempDir, startServer, startSmtpSink } from './harness.js';
 
 /**
  * Teams in Debian's Chromium against the real built server and a real SMTP sink: an owner invites
  * a second person, who joins from the mailed link in a browser of their own; what their role may
  * not do is disabled with the reason; the owner promotes, then removes them. Then the owner, invited
- * to a second workspace, switches between the two. Steps run in order and share state.
+ * to a second workspace, switches between the two. Last, the owner of a third workspace deletes it
+ * by typing its name, and its API key is refused from then on. Steps run in order and share state.
  */
 const OWNER = 'olga@teams-e2e.test';
 const WORKSPACE = 'teams-e2e';
 const INVITEE = 'bea@teams-e2e.test';
 const OTHER_OWNER = 'cara@other-e2e.test';
 const OTHER_WORKSPACE = 'other-e2e';
+const DOOMED_OWNER = 'dora@doomed-e2e.test';
+const DOOMED_WORKSPACE = 'doomed-e2e';
 const KEY_SHAPE = /^pc_live_[0-9A-Za-z]{32}$/;
 /** Git-ignored: for a person to look at, never committed. */
 const OUTPUT = join(RUN_OUTPUT, 'teams');
@@ -40,12 +43,16 @@ async function nav(p: Page, label: string) {
 }
 const invitationLink = (text: string) => /https?:\/\/[^\s"<>]+\/auth\/invitation\?token=[A-Za-z0-9_%-]+/.exec(text)?.[0] ?? null;
 
+/** The README's pictures this run took. */
+const readmeShots = new Set<string>();
+
 /** A screenshot of the whole page; toasts are dismissed first unless an open menu would close with a click. */
 async function shot(p: Page, name: string, { dismissToasts = true, readme = false } = {}) {
   // A toast may leave by itself between being found and clicked.
   if (dismissToasts) for (const close of await p.getByRole('button', { name: 'Dismiss notification' }).all()) await close.click({ timeout: 1000 }).catch(() => {});
   // The README's own pictures go where `npm run screenshots` keeps them; the rest stay with the run.
   const dir = readme && process.env.SCREENSHOTS_DIR ? SCREENSHOTS : OUTPUT;
+  if (readme) readmeShots.add(name);
   await p.screenshot({ path: join(dir, `${name}.png`), fullPage: true, animations: 'disabled' });
 }
 /** At 390 px nothing sticks out sideways, and every section is in reach without scrolling the bar. */
@@ -75,6 +82,7 @@ async function restSignUp(email: string, workspaceName: string): Promise<string>
 }
 const restPost = (cookie: string, path: string, body: unknown) =>
   fetch(url(path), { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const callAgents = (key: string) => fetch(url('/v1/agents'), { headers: { 'x-api-key': key } });
 
 async function openBrowser(): Promise<Page> {
   const profile = makeTempDir('pc-teams-profile-');
@@ -331,6 +339,52 @@ describe('teams, end to end', () => {
     await owner.getByTestId('api-key-row').filter({ hasText: 'cara-key' }).waitFor();
     expect(await owner.getByTestId('api-key-row').filter({ hasText: 'bea-key' }).count()).toBe(0);
     expect(pathname(owner)).toBe('/keys');
+  });
+
+  // Before the last step, so what this browser logs is checked too.
+  it('the owner of a third workspace deletes it by typing its name; its API key is refused from then on', async () => {
+    // A workspace of its own, so the ones the steps above share stay as they are.
+    const cookie = await restSignUp(DOOMED_OWNER, DOOMED_WORKSPACE);
+    const created = await restPost(cookie, '/v1/api-keys', { name: 'dora-key' });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    expect((await callAgents(key)).status).toBe(200);
+
+    const dora = await openBrowser();
+    const eq = cookie.indexOf('=');
+    await dora.context().addCookies([{ name: cookie.slice(0, eq), value: cookie.slice(eq + 1), url: server.url }]);
+    await dora.goto(url('/members'));
+    const section = dora.getByTestId('delete-workspace');
+    expect(await section.innerText()).toContain('API keys are refused everywhere');
+    await section.getByRole('button', { name: 'Delete workspace' }).click();
+    const dialog = dora.getByRole('alertdialog', { name: `Delete ${DOOMED_WORKSPACE}?` });
+    const confirm = dialog.getByLabel(`Type ${DOOMED_WORKSPACE} to confirm`);
+    const submit = dialog.getByRole('button', { name: 'Delete workspace' });
+    await confirm.fill(DOOMED_WORKSPACE.slice(0, -1));
+    expect(await submit.isDisabled()).toBe(true);
+    await confirm.fill(DOOMED_WORKSPACE);
+    expect(await submit.isDisabled()).toBe(false);
+    await shot(dora, 'delete-workspace-dialog');
+    await submit.click();
+
+    await waitForPath(dora, '/sign-in');
+    expect(new URL(dora.url()).search).toBe('?reason=signed-out');
+    await dora.getByText('You are signed out.').waitFor();
+    await dora.getByTestId('toast').filter({ hasText: `Workspace ${DOOMED_WORKSPACE} was deleted.` }).waitFor();
+    expect((await dora.context().cookies()).filter((c) => c.name === cookie.slice(0, eq))).toEqual([]);
+
+    const refused = await callAgents(key);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code?: string }).code).toBe('invalid_api_key');
+    // Only that workspace went: the owner's browser above still works in its own.
+    await owner.reload();
+    await owner.getByTestId('api-key-row').filter({ hasText: 'cara-key' }).waitFor();
+  });
+
+  it('takes the README’s pictures of the team pages', () => {
+    const shown = [...readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').matchAll(/e2e\/screenshots\/([\w-]+)\.png/g)].map((m) => m[1]!);
+    expect(TEAM_README_SHOTS.every((name) => shown.includes(name))).toBe(true);
+    expect([...readmeShots].sort()).toEqual([...TEAM_README_SHOTS].sort());
   });
 
   it('ran without a script error or a CSP violation', () => {

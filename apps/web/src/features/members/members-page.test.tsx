@@ -141,7 +141,10 @@ describe('MembersPage', () => {
       expect(bob.queryByRole('combobox')).toBeNull();
       expect(bob.getByTestId('member-role').textContent).toBe('Member');
       expect(bob.queryByRole('button', { name: /^Remove/ })).toBeNull();
-      expect(screen.getByTestId('permission-note').textContent).toContain(PERMISSION_REASONS.manageMembers);
+      expect(screen.getAllByTestId('permission-note').map((n) => n.textContent)).toEqual([
+        `${PERMISSION_REASONS.manageMembers} You are an admin of this workspace.`,
+        `${PERMISSION_REASONS.deleteWorkspace} You are an admin of this workspace.`,
+      ]);
 
       const ownerInvite = (await invitationRow('boss@acme.example')).getByRole('button', { name: /^Revoke/ }) as HTMLButtonElement;
       expect(ownerInvite.disabled).toBe(true);
@@ -159,6 +162,7 @@ describe('MembersPage', () => {
       expect(notes).toEqual([
         `${PERMISSION_REASONS.inviteMembers} You are a member of this workspace.`,
         `${PERMISSION_REASONS.manageMembers} You are a member of this workspace.`,
+        `${PERMISSION_REASONS.deleteWorkspace} You are a member of this workspace.`,
       ]);
       expect(screen.queryByRole('combobox')).toBeNull();
       const revoke = (await invitationRow('new@acme.example')).getByRole('button', { name: /^Revoke/ }) as HTMLButtonElement;

@@ -8,6 +8,7 @@ import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
 import { Badge, Button, ErrorState, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { DeleteWorkspaceSection } from './delete-workspace.js';
 import { InvitationsList } from './invitations-list.js';
 import { InviteForm } from './invite-form.js';
 import { useAccount, usePermission } from './permissions.js';
@@ -157,6 +158,8 @@ export default function MembersPage() {
         </h2>
         <InvitationsList myRole={account.role} invite={invite} />
       </section>
+
+      <DeleteWorkspaceSection workspace={account.workspace.name} />
 
       {pending?.kind === 'remove' && (
         <ConfirmDialog
