@@ -14,6 +14,10 @@ export function RevokeKeyDialog({ apiKey, onClose }: Props) {
   const utils = trpc.useUtils();
   const revoke = trpc.apiKeys.revoke.useMutation({
     onSuccess: async () => {
+      // A list not on screen is refetched only when it is shown again, and shows its cached rows
+      // meanwhile: they already say revoked, so the key never flashes as active (or expiring).
+      utils.apiKeys.list.setData({ includeRevoked: false }, (old) => old?.filter((k) => k.id !== apiKey.id));
+      utils.apiKeys.list.setData({ includeRevoked: true }, (old) => old?.map((k) => (k.id === apiKey.id ? { ...k, isActive: false } : k)));
       await Promise.all([utils.apiKeys.get.invalidate({ id: apiKey.id }), utils.apiKeys.list.invalidate(), utils.auditLogs.list.invalidate()]);
       toast.success(`API key “${apiKey.name}” revoked.`);
       onClose();
