@@ -13,7 +13,7 @@
 //   PROBE_DATABASE_URL   file:… or postgres://… (migrated here)
 //   PROBE_KEYS           distinct keys (5000)
 //   PROBE_REPEAT         measured flushes (5)
-//   PROBE_SEEDED         "<seed>:<stride>": present keys seeded by seed.mjs (numberedKey(seed, stride·i + 1))
+//   PROBE_SEEDED         "<seed>:<stride>": present keys inserted by bulk-keys.mjs (numberedKey(seed, stride·i + 1))
 //                        instead of creating them, e.g. on a copy of the million-key database
 //   PROBE_OUTBOX         where the outbox mailer writes (the sign-up link)
 import { statSync } from 'node:fs';

@@ -343,7 +343,7 @@ function printProbes(probes) {
     const writes = [...p.flushes, ...(p.fixed ?? []), ...p.single];
     const short = writes.filter((f) => f.rowsUpdated !== p.keys).length;
     console.log(
-      `${p.label}: keys ${p.seeded ? 'seeded' : `created through core.apiKeys.create in ${(p.createMs / 1000).toFixed(1)} s`};` +
+      `${p.label}: keys ${p.seeded ? 'inserted in bulk' : `created through core.apiKeys.create in ${(p.createMs / 1000).toFixed(1)} s`};` +
         ` flush: statements' own time ${fixed(median(p.flushes.map((f) => f.statementsMs)))} ms of ${fixed(median(p.flushes.map((f) => f.ms)))},` +
         ` loop p99 during it ${fixed(median(p.flushes.map((f) => f.loop.p99)))} ms, over the second from its start ${mm(p.flushes.map((f) => f.second.p99))} ms;` +
         ` the key check of all ${p.keys.toLocaleString('en')} keys from the cache ${fixed(median(p.flushes.map((f) => f.authenticateAllMs)))} ms` +

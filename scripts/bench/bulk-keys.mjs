@@ -8,7 +8,7 @@ const KEYS_PER_WORKSPACE = 1000;
  * Inserts `count` keys spread over `count / 1000` workspaces. Each key is well-formed (its checksum
  * holds) and stored as the server stores it: only its SHA-256. Returns the seconds it took.
  */
-export function seedKeys(file, count, seed) {
+export function insertKeys(file, count, seed) {
   const started = performance.now();
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
