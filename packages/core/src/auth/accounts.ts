@@ -21,6 +21,16 @@ export const landingWorkspaceOf = (db: Db | Trx, userId: string) =>
     .limit(1)
     .executeTakeFirst();
 
+/**
+ * Who this browser is signed in as, beside what a mailed link would open: the page asks before the
+ * click, and warns when the link is someone else's.
+ */
+export async function browserAccount(db: Db, currentUserId: string | null, linkEmail: string): Promise<{ email: string; sameAccount: boolean } | null> {
+  if (currentUserId === null) return null;
+  const user = await db.selectFrom('users').select('email').where('id', '=', currentUserId).executeTakeFirst();
+  return user ? { email: user.email, sameAccount: user.email === linkEmail } : null;
+}
+
 /** Who is told when something in a workspace needs a person: its owners' e-mails, with the workspace's name. */
 export const workspaceOwners = (db: Db | Trx, workspaceId: string) =>
   db

@@ -1,6 +1,7 @@
-import { DEFAULT_ABUSE_IPV6_PREFIX } from '@pc/contract';
+import { DEFAULT_ABUSE_IPV6_PREFIX, abuseClient } from '@pc/contract';
 import { AppError } from '../errors.js';
 import type { RateLimiter } from '../shared/rate-limiter.js';
+import type { RequestMeta } from '../shared/runtime.js';
 
 export interface AuthLimits {
   registerPerIpPerMinute: number;
@@ -27,6 +28,22 @@ export const SESSION_TTL_MS = 30 * 24 * 3600_000;
 export interface AbuseLimiters {
   perMinute: RateLimiter;
   per15Minutes: RateLimiter;
+}
+
+/**
+ * Before a mailed token (a sign-in link, an invitation) is looked up: one request of the client's
+ * per-IP verify budget, then whether it has a token's shape (32 random bytes, base64url). Refuses
+ * with 429 `rate_limited`, or with `invalid` for a value no token could be.
+ */
+export async function spendOnToken(
+  limiters: AbuseLimiters,
+  limits: AuthLimits,
+  meta: RequestMeta,
+  token: string,
+  invalid: 'invalid_token' | 'invalid_invitation',
+): Promise<void> {
+  await spend(limiters.perMinute, `verify:${abuseClient(meta.ip, limits.ipv6Prefix)}`, limits.verifyPerIpPerMinute);
+  if (token.length < 32 || token.length > 200) throw new AppError(invalid);
 }
 
 /** Spends one request of `bucket`'s budget, or refuses with 429 `rate_limited`. */

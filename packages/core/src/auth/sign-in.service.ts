@@ -8,8 +8,8 @@ import type { BackgroundQueue } from '../mail/mail-queue.js';
 import { signInMail, verifyMail } from '../mail/templates.js';
 import { type Clock, type RandomSource, type RequestMeta, iso, newId, sha256Hex } from '../shared/runtime.js';
 import { type Store, type Trx, afterCommit } from '../store/store.js';
-import { type AbuseLimiters, type AuthLimits, MAGIC_LINK_TTL_MS, spend } from './auth-limits.js';
-import { createAccount, createWorkspaceFor, landingWorkspaceOf } from './accounts.js';
+import { type AbuseLimiters, type AuthLimits, MAGIC_LINK_TTL_MS, spend, spendOnToken } from './auth-limits.js';
+import { browserAccount, createAccount, createWorkspaceFor, landingWorkspaceOf } from './accounts.js';
 import { createMagicLink } from './magic-links.js';
 import { startSession } from './session-start.js';
 
@@ -126,8 +126,7 @@ export function createSignInService(deps: SignInDeps) {
   }
 
   async function verify(token: string, meta: RequestMeta): Promise<SignedIn> {
-    await spend(limiters.perMinute, `verify:${abuseClient(meta.ip, limits.ipv6Prefix)}`, limits.verifyPerIpPerMinute);
-    if (token.length < 32 || token.length > 200) throw new AppError('invalid_token');
+    await spendOnToken(limiters, limits, meta, token, 'invalid_token');
     const tokenHash = sha256Hex(token);
     const signedIn = await store.transaction(async (trx) => {
       const nowIso = iso(clock.now());
@@ -152,8 +151,7 @@ export function createSignInService(deps: SignInDeps) {
    * account it opens before anyone clicks. Invalid, used or expired: 400 `invalid_token`.
    */
   async function previewLink(token: string, meta: RequestMeta, currentUserId: string | null): Promise<LinkPreview> {
-    await spend(limiters.perMinute, `verify:${abuseClient(meta.ip, limits.ipv6Prefix)}`, limits.verifyPerIpPerMinute);
-    if (token.length < 32 || token.length > 200) throw new AppError('invalid_token');
+    await spendOnToken(limiters, limits, meta, token, 'invalid_token');
     const nowIso = iso(clock.now());
     const link = await db.selectFrom('magic_links').selectAll().where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
     if (!link || link.used_at !== null || link.expires_at <= nowIso) throw new AppError('invalid_token');
@@ -166,12 +164,11 @@ export function createSignInService(deps: SignInDeps) {
       if (user && workspace === undefined) throw new AppError('no_workspace');
     }
     if (workspace === undefined) throw new AppError('invalid_token');
-    const current = currentUserId ? await db.selectFrom('users').select('email').where('id', '=', currentUserId).executeTakeFirst() : undefined;
     return {
       email: maskEmail(link.email),
       workspace,
       isNewUser: link.pending_registration_id !== null,
-      current: current ? { email: current.email, sameAccount: current.email === link.email } : null,
+      current: await browserAccount(db, currentUserId, link.email),
     };
   }
 

@@ -1,7 +1,8 @@
-import { INVITATION_TTL_DAYS, type Invitation, type InvitationPreview, type Role, type VerifyResult, abuseClient, maskEmail } from '@pc/contract';
+import { INVITATION_TTL_DAYS, type Invitation, type InvitationPreview, type Role, type VerifyResult, maskEmail } from '@pc/contract';
 import { uniqueViolation } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
-import { type AbuseLimiters, type AuthLimits, spend } from '../auth/auth-limits.js';
+import { browserAccount } from '../auth/accounts.js';
+import { type AbuseLimiters, type AuthLimits, spend, spendOnToken } from '../auth/auth-limits.js';
 import { startSession } from '../auth/session-start.js';
 import { AppError } from '../errors.js';
 import type { MailDelivery } from '../mail/mail-delivery.js';
@@ -141,20 +142,12 @@ export function createInvitationsService(deps: InvitationDeps) {
       .where('i.token_hash', '=', sha256Hex(token))
       .where('i.expires_at', '>', iso(clock.now()));
 
-  async function checked(token: string, meta: RequestMeta): Promise<void> {
-    await spend(limiters.perMinute, `verify:${abuseClient(meta.ip, limits.ipv6Prefix)}`, limits.verifyPerIpPerMinute);
-    if (token.length < 32 || token.length > 200) throw new AppError('invalid_invitation');
-  }
-
   /** What a link opens, without spending it: the page names the workspace and the inviter before the click. */
   async function preview(token: string, meta: RequestMeta, currentUserId: string | null): Promise<InvitationPreview> {
-    await checked(token, meta);
+    await spendOnToken(limiters, limits, meta, token, 'invalid_invitation');
     const inv = await byToken(db, token).executeTakeFirst();
     if (!inv) throw new AppError('invalid_invitation');
-    const [account, current] = await Promise.all([
-      db.selectFrom('users').select('id').where('email', '=', inv.email).executeTakeFirst(),
-      currentUserId ? db.selectFrom('users').select('email').where('id', '=', currentUserId).executeTakeFirst() : undefined,
-    ]);
+    const account = await db.selectFrom('users').select('id').where('email', '=', inv.email).executeTakeFirst();
     return {
       email: maskEmail(inv.email),
       workspace: inv.workspace,
@@ -162,7 +155,7 @@ export function createInvitationsService(deps: InvitationDeps) {
       invitedBy: inv.inviter_email,
       isNewUser: account === undefined,
       expiresAt: inv.expires_at,
-      current: current ? { email: current.email, sameAccount: current.email === inv.email } : null,
+      current: await browserAccount(db, currentUserId, inv.email),
     };
   }
 
@@ -171,7 +164,7 @@ export function createInvitationsService(deps: InvitationDeps) {
    * acceptances at once (at any instance) the second waits on the row, then finds it gone.
    */
   async function accept(token: string, meta: RequestMeta): Promise<InvitationAccepted> {
-    await checked(token, meta);
+    await spendOnToken(limiters, limits, meta, token, 'invalid_invitation');
     return store.transaction(async (trx) => {
       const inv = await byToken(trx, token).executeTakeFirst();
       if (!inv) throw new AppError('invalid_invitation');

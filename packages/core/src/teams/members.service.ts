@@ -36,16 +36,17 @@ export function createMembersService(deps: { store: Store; audit: AuditService }
     return Number((await q.executeTakeFirst()).numDeletedRows);
   }
 
-  async function list(workspaceId: string): Promise<Member[]> {
-    const rows = await db
+  const members = (workspaceId: string) =>
+    db
       .selectFrom('workspace_members as m')
       .innerJoin('users as u', 'u.id', 'm.user_id')
       .select(['u.id', 'u.email', 'm.role', 'm.created_at'])
-      .where('m.workspace_id', '=', workspaceId)
-      .orderBy('m.created_at', 'asc')
-      .orderBy('u.id', 'asc')
-      .execute();
-    return rows.map((r) => ({ userId: r.id, email: r.email, role: r.role, joinedAt: r.created_at }));
+      .where('m.workspace_id', '=', workspaceId);
+  type Row = Awaited<ReturnType<ReturnType<typeof members>['executeTakeFirstOrThrow']>>;
+  const toMember = (r: Row): Member => ({ userId: r.id, email: r.email, role: r.role, joinedAt: r.created_at });
+
+  async function list(workspaceId: string): Promise<Member[]> {
+    return (await members(workspaceId).orderBy('m.created_at', 'asc').orderBy('u.id', 'asc').execute()).map(toMember);
   }
 
   async function changeRole(p: SessionPrincipal, userId: string, role: Role, meta: RequestMeta): Promise<Member> {
@@ -65,9 +66,9 @@ export function createMembersService(deps: { store: Store; audit: AuditService }
         metadata: { from: target.role, to: role, invitationsRevoked: revoked },
       });
     });
-    const changed = (await list(p.workspaceId)).find((m) => m.userId === userId);
+    const changed = await members(p.workspaceId).where('u.id', '=', userId).executeTakeFirst();
     if (!changed) throw new AppError('not_found', 'Member not found.');
-    return changed;
+    return toMember(changed);
   }
 
   /**
