@@ -65,17 +65,22 @@ const shallowInput = t.middleware(async ({ getRawInput, next }) => {
 export const router = t.router;
 export const publicProcedure = t.procedure.use(appErrors).use(sameSiteMutations).use(shallowInput);
 
-async function requireSession(ctx: ApiContext): Promise<SessionPrincipal> {
-  if (ctx.apiKey !== null) return fail(new AppError('session_required'));
-  const session = ctx.sessionToken ? await ctx.core.auth.authenticateSession(ctx.sessionToken) : null;
-  if (!session) return fail(new AppError('authentication_required'));
-  if (session.renewedMaxAgeSeconds !== null && ctx.sessionToken) ctx.setSessionCookie(ctx.sessionToken, session.renewedMaxAgeSeconds);
-  return session.principal;
+/**
+ * The session behind the cookie, if any (a request with an `x-api-key` is judged by the key alone).
+ * When its expiry slid, the cookie is set again for as long, whichever procedure read it.
+ */
+export async function optionalSession(ctx: ApiContext) {
+  if (ctx.apiKey !== null || !ctx.sessionToken) return null;
+  const session = await ctx.core.auth.authenticateSession(ctx.sessionToken);
+  if (session && session.renewedMaxAgeSeconds !== null) ctx.setSessionCookie(ctx.sessionToken, session.renewedMaxAgeSeconds);
+  return session;
 }
 
-/** The session behind the cookie, if any, for public procedures that answer differently when signed in. */
-export async function optionalSession(ctx: ApiContext) {
-  return ctx.sessionToken && ctx.apiKey === null ? ctx.core.auth.authenticateSession(ctx.sessionToken) : null;
+async function requireSession(ctx: ApiContext): Promise<SessionPrincipal> {
+  if (ctx.apiKey !== null) return fail(new AppError('session_required'));
+  const session = await optionalSession(ctx);
+  if (!session) return fail(new AppError('authentication_required'));
+  return session.principal;
 }
 
 /** Signed-in users only; an API key is refused with `session_required`. */
