@@ -14,7 +14,7 @@ import { answerClientError } from '../src/http/client-errors.js';
 export interface SinkMessage {
   to: string;
   raw: string;
-  /** The first sign-in link in the message. */
+  /** The first sign-in or invitation link in the message. */
   link: string | null;
   token: string | null;
 }
@@ -38,7 +38,7 @@ export async function startSmtpSink(opts: { replyDelayMs?: number } = {}) {
         // Quoted-printable soft line breaks ("=\n") and "=3D" are undone so the link reads whole.
         const raw = Buffer.concat(chunks).toString('utf8');
         const decoded = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-        const link = /(https?:\/\/[^\s"<>]+\/auth\/verify\?token=[A-Za-z0-9_%-]+)/.exec(decoded)?.[1] ?? null;
+        const link = /(https?:\/\/[^\s"<>]+\/auth\/(?:verify|invitation)\?token=[A-Za-z0-9_%-]+)/.exec(decoded)?.[1] ?? null;
         const token = link ? decodeURIComponent(new URL(link).searchParams.get('token') ?? '') : null;
         for (const rcpt of session.envelope.rcptTo) messages.push({ to: rcpt.address, raw: decoded, link, token });
         waiters.splice(0).forEach((w) => w());

@@ -57,7 +57,7 @@ export async function startSmtpSink() {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const text = decodeQuotedPrintable(Buffer.concat(chunks).toString('utf8'));
-        const link = /https?:\/\/[^\s"<>]+\/auth\/verify\?token=[A-Za-z0-9_%-]+/.exec(text)?.[0] ?? null;
+        const link = /https?:\/\/[^\s"<>]+\/auth\/(?:verify|invitation)\?token=[A-Za-z0-9_%-]+/.exec(text)?.[0] ?? null;
         for (const r of session.envelope.rcptTo) mails.push({ to: r.address, text, link });
         notify();
         callback();
