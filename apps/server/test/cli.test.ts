@@ -26,7 +26,8 @@ function cli(args: string[], env: Record<string, string>): Promise<Ran> {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close': after the pipes gave up their last lines, which 'exit' can precede.
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 

@@ -36,7 +36,9 @@ export async function startInstance(env: Record<string, string>, opts: { cwd?: s
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // 'close', not 'exit': 'exit' can come before the pipes have given up their last lines (the
+  // shutdown's own log line went missing that way once in CI).
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   const listening = waitForOutput(() => out, /listening on http:\/\/[\d.]+:(\d+)/);
   const first = await Promise.race([listening, exited.then((code) => ({ code }))]);
   if ('code' in first) throw new Error(`instance exited with ${first.code} before listening:\n${out}`);

@@ -30,7 +30,8 @@ function start(env: Record<string, string>, cwd: string): Running {
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // 'close': after the pipes gave up their last lines, which 'exit' can precede.
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   return { child, output: () => out, exited };
 }
 

@@ -274,7 +274,7 @@ describe('with ACCESS_LOG=off, LOG_FORMAT=pretty and no METRICS_TOKEN', () => {
     let out = '';
     quiet.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     quiet.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((r) => quiet.on('exit', (code) => r(code)));
+    const exited = new Promise<number | null>((r) => quiet.on('close', (code) => r(code)));
     await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200), { timeout: 15_000, interval: 50 });
     await fetch(`http://127.0.0.1:${port}/v1/agents`);
     quiet.kill('SIGTERM');

@@ -45,7 +45,8 @@ function runAgent(args: string[], env: Record<string, string>): AgentProcess {
   };
   child.stdout!.on('data', take);
   child.stderr!.on('data', take);
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // 'close': after the pipes gave up their last lines, which 'exit' can precede.
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   const agent: AgentProcess = {
     child,
     lines,

@@ -43,7 +43,8 @@ function runToExit(env: Record<string, string>, shell?: string): Promise<{ code:
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('exit', (code) => {
+    // 'close': after the pipes gave up their last lines, which 'exit' can precede.
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, output, ms: performance.now() - started });
     });
