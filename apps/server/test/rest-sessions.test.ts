@@ -148,8 +148,9 @@ describe('GET/DELETE /v1/auth/sessions', () => {
     expect(list.status).toBe(200);
     expect(list.body).toHaveLength(3);
     for (const s of list.body) {
-      expectFields(s, ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'ip', 'userAgent', 'current']);
+      expectFields(s, ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'ip', 'userAgent', 'current', 'workspace']);
       expect(s.id).toMatch(/^ses_/);
+      expect(s.workspace).toEqual({ id: expect.stringMatching(/^ws_/), name: 'sess-ws' });
       expect(s.createdAt).toMatch(ISO_MS);
       expect(s.expiresAt).toBe(new Date(new Date(s.createdAt).getTime() + 30 * DAY).toISOString());
       expect(s.ip).toBe('127.0.0.1');

@@ -748,6 +748,7 @@ describe('admin SPA, end to end', () => {
     const current = page.locator('[data-testid="session-item"][data-current="true"]');
     expect(await current.innerText()).toContain('This device');
     expect(await current.innerText()).toContain('Chrome on Linux');
+    expect(await current.getByTestId('session-workspace').innerText()).toBe(`In ${WORKSPACE}`);
     await shot('sessions');
 
     const other = page.locator('[data-testid="session-item"][data-current="false"]');

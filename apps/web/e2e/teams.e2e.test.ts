@@ -339,6 +339,12 @@ describe('teams, end to end', () => {
     await owner.getByTestId('api-key-row').filter({ hasText: 'cara-key' }).waitFor();
     expect(await owner.getByTestId('api-key-row').filter({ hasText: 'bea-key' }).count()).toBe(0);
     expect(pathname(owner)).toBe('/keys');
+
+    // The sessions page says which workspace this browser is in now.
+    await nav(owner, 'Sessions');
+    const here = owner.locator('[data-testid="session-item"][data-current="true"]');
+    await here.waitFor();
+    expect(await here.getByTestId('session-workspace').innerText()).toBe(`In ${OTHER_WORKSPACE}`);
   });
 
   // Before the last step, so what this browser logs is checked too.
@@ -377,7 +383,7 @@ describe('teams, end to end', () => {
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { code?: string }).code).toBe('invalid_api_key');
     // Only that workspace went: the owner's browser above still works in its own.
-    await owner.reload();
+    await owner.goto(url('/keys'));
     await owner.getByTestId('api-key-row').filter({ hasText: 'cara-key' }).waitFor();
   });
 

@@ -37,6 +37,7 @@ export const sessionItem = z.object({
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
   current: z.boolean(),
+  workspace: z.object({ id: z.string(), name: z.string() }).describe('The workspace this session is in now (a person in several switches between them)'),
 });
 export const sessionList = z.array(sessionItem);
 export const revokeSessionInput = z.object({ id: idSchema });

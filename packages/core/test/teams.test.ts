@@ -386,6 +386,18 @@ describe('workspaces', () => {
     expect((await signIn(h, 'carol@example.com')).workspaceId).toBe(alice.workspaceId);
   });
 
+  it('the session list names the workspace each of the person’s sessions is in now', async () => {
+    const carol = await signUp(h, 'carol@example.com', 'carols');
+    const { token } = await invite(alice.principal, 'carol@example.com', 'member');
+    const joined = await principalOf((await h.core.invitations.accept(token, meta())).sessionToken);
+    const inOwn = { id: carol.workspaceId, name: 'carols' };
+    const inAcme = { id: alice.workspaceId, name: 'acme' };
+    const where = async () => Object.fromEntries((await h.core.auth.listSessions(carol.principal)).map((s) => [s.id, s.workspace]));
+    expect(await where()).toEqual({ [carol.principal.sessionId]: inOwn, [joined.sessionId]: inAcme });
+    await h.core.auth.switchWorkspace(carol.principal, alice.workspaceId);
+    expect(await where()).toEqual({ [carol.principal.sessionId]: inAcme, [joined.sessionId]: inAcme });
+  });
+
   it('switching to a workspace one does not belong to is not_found and moves nothing', async () => {
     const bob = await signUp(h, 'bob@example.com', 'bobs');
     await expectAppError(h.core.auth.switchWorkspace(alice.principal, bob.workspaceId), 'not_found');

@@ -706,6 +706,11 @@ export interface components {
             ip: string | null;
             userAgent: string | null;
             current: boolean;
+            /** @description The workspace this session is in now (a person in several switches between them) */
+            workspace: {
+                id: string;
+                name: string;
+            };
         };
         ApiKey: {
             id: string;

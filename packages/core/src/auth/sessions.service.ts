@@ -89,7 +89,14 @@ export function createSessionsService(deps: { store: Store; clock: Clock; audit:
   }
 
   async function listSessions(p: SessionPrincipal): Promise<SessionItem[]> {
-    const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', p.userId).where('expires_at', '>', iso(clock.now())).execute();
+    const rows = await db
+      .selectFrom('sessions')
+      .innerJoin('workspaces', 'workspaces.id', 'sessions.workspace_id')
+      .selectAll('sessions')
+      .select('workspaces.name as workspace_name')
+      .where('sessions.user_id', '=', p.userId)
+      .where('sessions.expires_at', '>', iso(clock.now()))
+      .execute();
     return rows
       .map((r) => ({
         id: r.id,
@@ -99,6 +106,7 @@ export function createSessionsService(deps: { store: Store; clock: Clock; audit:
         ip: r.ip,
         userAgent: r.user_agent,
         current: r.id === p.sessionId,
+        workspace: { id: r.workspace_id, name: r.workspace_name },
       }))
       .sort((a, b) => (a.lastUsedAt < b.lastUsedAt ? 1 : a.lastUsedAt > b.lastUsedAt ? -1 : a.id < b.id ? 1 : -1));
   }

@@ -66,6 +66,9 @@ export default function SessionsPage() {
                   {s.current && <Badge tone="info">This device</Badge>}
                 </div>
                 <div className="session-meta muted small">
+                  <span data-testid="session-workspace">
+                    In <strong>{s.workspace.name}</strong>
+                  </span>
                   <span>
                     IP <code className="mono">{s.ip ?? 'unknown'}</code>
                   </span>
