@@ -1,6 +1,7 @@
 import { type AgentStatus, DEFAULT_AGENT_PAGE } from '@pc/contract';
 import { keepPreviousData } from '@tanstack/react-query';
 import { useState } from 'react';
+import { ConfirmDialog } from '../../lib/confirm-dialog.js';
 import { Dialog } from '../../lib/dialog.js';
 import { errorMessage } from '../../lib/errors.js';
 import { Link } from '../../lib/router.js';
@@ -168,22 +169,14 @@ export default function AgentsPage() {
         </Dialog>
       )}
       {deleting && (
-        <Dialog
+        <ConfirmDialog
           title={`Delete agent “${deleting.name}”?`}
-          tone="danger"
+          confirmLabel="Delete agent"
           busy={remove.isPending}
+          onConfirm={() => remove.mutate({ id: deleting.id })}
           onClose={() => setDeleting(null)}
           description={<p>It disappears from this workspace. An agent still running registers again with its API key.</p>}
-        >
-          <div className="dialog-actions">
-            <Button variant="ghost" onClick={() => setDeleting(null)} disabled={remove.isPending} data-autofocus>
-              Cancel
-            </Button>
-            <Button variant="danger" busy={remove.isPending} onClick={() => remove.mutate({ id: deleting.id })}>
-              Delete agent
-            </Button>
-          </div>
-        </Dialog>
+        />
       )}
     </>
   );

@@ -1,8 +1,7 @@
-import { Dialog } from '../../lib/dialog.js';
+import { ConfirmDialog } from '../../lib/confirm-dialog.js';
 import { errorMessage } from '../../lib/errors.js';
 import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
-import { Button } from '../../lib/ui.js';
 
 interface Props {
   apiKey: { id: string; name: string; prefix: string };
@@ -26,10 +25,11 @@ export function RevokeKeyDialog({ apiKey, onClose }: Props) {
   });
 
   return (
-    <Dialog
+    <ConfirmDialog
       title={`Revoke “${apiKey.name}”?`}
-      tone="danger"
+      confirmLabel={`Revoke key “${apiKey.name}”`}
       busy={revoke.isPending}
+      onConfirm={() => revoke.mutate({ id: apiKey.id })}
       onClose={onClose}
       testId="revoke-dialog"
       description={
@@ -38,15 +38,6 @@ export function RevokeKeyDialog({ apiKey, onClose }: Props) {
           still using it stops working. <strong>This cannot be undone.</strong>
         </p>
       }
-    >
-      <div className="dialog-actions">
-        <Button variant="ghost" onClick={onClose} disabled={revoke.isPending} data-autofocus>
-          Cancel
-        </Button>
-        <Button variant="danger" busy={revoke.isPending} onClick={() => revoke.mutate({ id: apiKey.id })}>
-          Revoke key “{apiKey.name}”
-        </Button>
-      </div>
-    </Dialog>
+    />
   );
 }

@@ -7,7 +7,7 @@ import { navigate } from '../../lib/router.js';
 import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
 import { Badge, Button, ErrorState, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
-import { ConfirmDialog } from './confirm-dialog.js';
+import { ConfirmDialog } from '../../lib/confirm-dialog.js';
 import { DeleteWorkspaceSection } from './delete-workspace.js';
 import { InvitationsList } from './invitations-list.js';
 import { InviteForm } from './invite-form.js';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Dialog } from '../../lib/dialog.js';
+import { ConfirmDialog } from '../../lib/confirm-dialog.js';
 import { errorMessage } from '../../lib/errors.js';
 import { describeUserAgent, exactTime, shortDate } from '../../lib/format.js';
 import { useToast } from '../../lib/toast.js';
@@ -100,22 +100,14 @@ export default function SessionsPage() {
         </ul>
       )}
       {confirmEverywhere && (
-        <Dialog
+        <ConfirmDialog
           title="Sign out everywhere?"
-          tone="danger"
+          confirmLabel="Sign out everywhere"
           busy={logout.isPending}
+          onConfirm={() => logout.mutate({ scope: 'global' })}
           onClose={() => setConfirmEverywhere(false)}
           description={<p>Every session ends, this one included. You’ll need a new e-mail link to sign in. API keys keep working.</p>}
-        >
-          <div className="dialog-actions">
-            <Button variant="ghost" onClick={() => setConfirmEverywhere(false)} data-autofocus>
-              Cancel
-            </Button>
-            <Button variant="danger" busy={logout.isPending} onClick={() => logout.mutate({ scope: 'global' })}>
-              Sign out everywhere
-            </Button>
-          </div>
-        </Dialog>
+        />
       )}
     </>
   );

@@ -1,9 +1,8 @@
-import { Dialog } from '../../lib/dialog.js';
+import { ConfirmDialog } from '../../lib/confirm-dialog.js';
 import { errorMessage } from '../../lib/errors.js';
 import { navigate } from '../../lib/router.js';
 import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
-import { Button } from '../../lib/ui.js';
 
 export function DeleteWebhookDialog({ webhook, onClose }: { webhook: { id: string; url: string }; onClose(): void }) {
   const toast = useToast();
@@ -19,10 +18,11 @@ export function DeleteWebhookDialog({ webhook, onClose }: { webhook: { id: strin
   });
 
   return (
-    <Dialog
+    <ConfirmDialog
       title="Delete this webhook?"
-      tone="danger"
+      confirmLabel="Delete webhook"
       busy={remove.isPending}
+      onConfirm={() => remove.mutate({ id: webhook.id })}
       onClose={onClose}
       testId="delete-webhook-dialog"
       description={
@@ -31,15 +31,6 @@ export function DeleteWebhookDialog({ webhook, onClose }: { webhook: { id: strin
           <strong>This cannot be undone.</strong> To pause deliveries instead, disable it.
         </p>
       }
-    >
-      <div className="dialog-actions">
-        <Button variant="ghost" onClick={onClose} disabled={remove.isPending} data-autofocus>
-          Cancel
-        </Button>
-        <Button variant="danger" busy={remove.isPending} onClick={() => remove.mutate({ id: webhook.id })}>
-          Delete webhook
-        </Button>
-      </div>
-    </Dialog>
+    />
   );
 }
