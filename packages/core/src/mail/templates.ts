@@ -2,18 +2,21 @@ import type { MailMessage } from './mailer.js';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function render(to: string, subject: string, intro: string, button: string, link: string, minutes: number): MailMessage {
-  const text = `${intro}\n\n${link}\n\nThis link works once and expires in ${minutes} minutes. If you did not ask for it, ignore this e-mail.\n`;
+/** A mail whose link signs its holder in: what it is for, the button, and how long it works (`footer`). */
+function render(to: string, subject: string, intro: string, button: string, link: string, footer: string): MailMessage {
+  const text = `${intro}\n\n${link}\n\n${footer}\n`;
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
 <p>${escapeHtml(intro)}</p>
 <p><a href="${escapeHtml(link)}" style="display:inline-block;padding:10px 16px;background:#2f5bea;color:#fff;border-radius:6px;text-decoration:none">${escapeHtml(button)}</a></p>
-<p style="color:#555;font-size:13px">This link works once and expires in ${minutes} minutes. If you did not ask for it, ignore this e-mail.</p>
+<p style="color:#555;font-size:13px">${escapeHtml(footer)}</p>
 </body></html>`;
   return { to, subject, text, html, link };
 }
 
+const linkFooter = (minutes: number) => `This link works once and expires in ${minutes} minutes. If you did not ask for it, ignore this e-mail.`;
+
 export function signInMail(to: string, link: string, minutes: number): MailMessage {
-  return render(to, 'Your Private Connect sign-in link', 'Use this link to sign in to Private Connect.', 'Sign in', link, minutes);
+  return render(to, 'Your Private Connect sign-in link', 'Use this link to sign in to Private Connect.', 'Sign in', link, linkFooter(minutes));
 }
 
 export function verifyMail(to: string, workspaceName: string, link: string, minutes: number): MailMessage {
@@ -23,7 +26,7 @@ export function verifyMail(to: string, workspaceName: string, link: string, minu
     `Confirm your e-mail to create the workspace "${workspaceName}" on Private Connect.`,
     'Confirm and sign in',
     link,
-    minutes,
+    linkFooter(minutes),
   );
 }
 
@@ -62,11 +65,12 @@ export function keyExpiringMail(to: string, workspaceName: string, key: { name: 
 
 export function invitationMail(to: string, invite: { workspaceName: string; invitedBy: string | null; role: string }, link: string, days: number): MailMessage {
   const by = invite.invitedBy ? `${invite.invitedBy} invited you` : 'You are invited';
-  const text = `${by} to join the workspace "${invite.workspaceName}" on Private Connect as ${invite.role}.\n\n${link}\n\nThis invitation works once and expires in ${days} days. If you did not expect it, ignore this e-mail.\n`;
-  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
-<p>${escapeHtml(`${by} to join the workspace "${invite.workspaceName}" on Private Connect as ${invite.role}.`)}</p>
-<p><a href="${escapeHtml(link)}" style="display:inline-block;padding:10px 16px;background:#2f5bea;color:#fff;border-radius:6px;text-decoration:none">Review the invitation</a></p>
-<p style="color:#555;font-size:13px">This invitation works once and expires in ${days} days. If you did not expect it, ignore this e-mail.</p>
-</body></html>`;
-  return { to, subject: `Join "${invite.workspaceName}" on Private Connect`, text, html, link };
+  return render(
+    to,
+    `Join "${invite.workspaceName}" on Private Connect`,
+    `${by} to join the workspace "${invite.workspaceName}" on Private Connect as ${invite.role}.`,
+    'Review the invitation',
+    link,
+    `This invitation works once and expires in ${days} days. If you did not expect it, ignore this e-mail.`,
+  );
 }
