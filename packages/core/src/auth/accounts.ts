@@ -21,6 +21,9 @@ export const landingWorkspaceOf = (db: Db | Trx, userId: string) =>
     .limit(1)
     .executeTakeFirst();
 
+/** Whether `email` has an account on this server (whatever its workspaces). */
+export const hasAccount = async (db: Db | Trx, email: string) => (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) !== undefined;
+
 /**
  * Who this browser is signed in as, beside what a mailed link would open: the page asks before the
  * click, and warns when the link is someone else's.

@@ -9,7 +9,7 @@ import { signInMail, verifyMail } from '../mail/templates.js';
 import { type Clock, type RandomSource, type RequestMeta, iso, newId, sha256Hex } from '../shared/runtime.js';
 import { type Store, type Trx, afterCommit } from '../store/store.js';
 import { type AbuseLimiters, type AuthLimits, MAGIC_LINK_TTL_MS, spend, spendOnToken } from './auth-limits.js';
-import { browserAccount, createAccount, createWorkspaceFor, landingWorkspaceOf } from './accounts.js';
+import { browserAccount, createAccount, createWorkspaceFor, hasAccount, landingWorkspaceOf } from './accounts.js';
 import { createMagicLink } from './magic-links.js';
 import { startSession } from './session-start.js';
 
@@ -51,7 +51,6 @@ export function createSignInService(deps: SignInDeps) {
     });
   }
 
-  const hasAccount = async (email: string) => (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) !== undefined;
   /** An account in at least one workspace: a sign-up of its e-mail mails a sign-in link instead. */
   const hasWorkspace = async (email: string) =>
     (await db.selectFrom('users as u').innerJoin('workspace_members as m', 'm.user_id', 'u.id').select('u.id').where('u.email', '=', email).executeTakeFirst()) !== undefined;
@@ -93,7 +92,7 @@ export function createSignInService(deps: SignInDeps) {
     await spend(limiters.perMinute, `login:${abuseClient(meta.ip, limits.ipv6Prefix)}`, limits.loginPerIpPerMinute);
     await spend(limiters.per15Minutes, `email:${input.email}`, limits.perEmailPer15Minutes);
     queue.enqueue('login', async () => {
-      if (await hasAccount(input.email)) await mailSignInLink(input.email, meta);
+      if (await hasAccount(db, input.email)) await mailSignInLink(input.email, meta);
     });
   }
 

@@ -1,7 +1,7 @@
 import { INVITATION_TTL_DAYS, type Invitation, type InvitationPreview, type Role, type VerifyResult, maskEmail } from '@pc/contract';
 import { uniqueViolation } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
-import { browserAccount } from '../auth/accounts.js';
+import { browserAccount, hasAccount } from '../auth/accounts.js';
 import { type AbuseLimiters, type AuthLimits, spend, spendOnToken } from '../auth/auth-limits.js';
 import { startSession } from '../auth/session-start.js';
 import { AppError } from '../errors.js';
@@ -147,13 +147,12 @@ export function createInvitationsService(deps: InvitationDeps) {
     await spendOnToken(limiters, limits, meta, token, 'invalid_invitation');
     const inv = await byToken(db, token).executeTakeFirst();
     if (!inv) throw new AppError('invalid_invitation');
-    const account = await db.selectFrom('users').select('id').where('email', '=', inv.email).executeTakeFirst();
     return {
       email: maskEmail(inv.email),
       workspace: inv.workspace,
       role: inv.role,
       invitedBy: inv.inviter_email,
-      isNewUser: account === undefined,
+      isNewUser: !(await hasAccount(db, inv.email)),
       expiresAt: inv.expires_at,
       current: await browserAccount(db, currentUserId, inv.email),
     };
