@@ -4,7 +4,7 @@ import type { AuditEntryInput, AuditService } from '../audit/audit.service.js';
 import type { KeyInvalidation } from '../cluster/key-invalidation.js';
 import { AppError } from '../errors.js';
 import { type OperatorPrincipal, type SessionPrincipal, actorOf } from '../shared/principal.js';
-import { type Clock, type RandomSource, type RequestMeta, iso, newId } from '../shared/runtime.js';
+import { type Clock, DAY_MS, type RandomSource, type RequestMeta, iso, newId } from '../shared/runtime.js';
 import { type UsageBuffer, heldIfNewer } from '../shared/usage-buffer.js';
 import type { Store, Trx } from '../store/store.js';
 import type { WebhookOutbox } from '../webhooks/webhook-outbox.js';
@@ -32,7 +32,6 @@ export interface ApiKeyManagementDeps {
   outbox: WebhookOutbox;
 }
 
-const DAY_MS = 24 * 3600_000;
 const NAME_HELD = 'api_keys(workspace_id, name)';
 
 

@@ -2,12 +2,10 @@ import { KEY_EXPIRING_NOTICE_DAYS, KEY_EXPIRING_SOON_NOTICE_DAYS } from '@pc/con
 import { workspaceOwners } from '../auth/accounts.js';
 import type { MailDelivery } from '../mail/mail-delivery.js';
 import { keyExpiringMail } from '../mail/templates.js';
-import { type Clock, iso } from '../shared/runtime.js';
+import { type Clock, DAY_MS, HOUR_MS, iso } from '../shared/runtime.js';
 import { type Store, type Trx, afterCommit } from '../store/store.js';
 import type { WebhookOutbox } from '../webhooks/webhook-outbox.js';
 
-const DAY_MS = 24 * 3600_000;
-const HOUR_MS = 3600_000;
 const BATCH = 500;
 /** How often the instance that holds the job looks for keys about to expire or just expired. */
 export const EXPIRY_NOTICE_CHECK_MS = 60_000;

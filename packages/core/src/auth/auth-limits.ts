@@ -1,7 +1,7 @@
 import { DEFAULT_ABUSE_IPV6_PREFIX, abuseClient } from '@pc/contract';
 import { AppError } from '../errors.js';
 import type { RateLimiter } from '../shared/rate-limiter.js';
-import type { RequestMeta } from '../shared/runtime.js';
+import { DAY_MS, type RequestMeta } from '../shared/runtime.js';
 
 export interface AuthLimits {
   registerPerIpPerMinute: number;
@@ -22,7 +22,7 @@ export const DEFAULT_AUTH_LIMITS: AuthLimits = {
 };
 
 export const MAGIC_LINK_TTL_MS = 15 * 60_000;
-export const SESSION_TTL_MS = 30 * 24 * 3600_000;
+export const SESSION_TTL_MS = 30 * DAY_MS;
 
 /** Abuse limits per client IP (one-minute windows) and per e-mail (15 minutes); shared by all instances on PostgreSQL. */
 export interface AbuseLimiters {

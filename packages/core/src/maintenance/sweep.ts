@@ -1,12 +1,11 @@
 import { sql } from 'kysely';
 import type { SharedWindowLimiter } from '../cluster/shared-rate-limiter.js';
-import { type Clock, iso } from '../shared/runtime.js';
+import { type Clock, DAY_MS, iso } from '../shared/runtime.js';
 import type { Store } from '../store/store.js';
 
 /** Key changes stay in the log this long: an instance that could not poll for longer clears its cache. */
 const INVALIDATION_LOG_MS = 3600_000;
 
-const DAY_MS = 24 * 3600_000;
 /** Webhook events and their deliveries are kept this long (the last retry of an event is about 28 h after it). */
 export const WEBHOOK_LOG_RETENTION_DAYS = 30;
 /** Rows per delete statement of a trimmed log. */

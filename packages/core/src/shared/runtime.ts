@@ -6,6 +6,9 @@ export interface Clock {
   /** The same instant in epoch ms, without a Date (the hot path asks twice a request). */
   nowMs?(): number;
 }
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
 export const systemClock: Clock = { now: () => new Date(), nowMs: Date.now };
 export const epochMs = (clock: Clock): number => (clock.nowMs ? clock.nowMs() : clock.now().getTime());
 

@@ -9,11 +9,11 @@ import type { MailDelivery } from '../mail/mail-delivery.js';
 import type { BackgroundQueue } from '../mail/mail-queue.js';
 import { invitationMail } from '../mail/templates.js';
 import type { SessionPrincipal } from '../shared/principal.js';
-import { type Clock, type RandomSource, type RequestMeta, iso, newId, newToken, sha256Hex } from '../shared/runtime.js';
+import { type Clock, DAY_MS, type RandomSource, type RequestMeta, iso, newId, newToken, sha256Hex } from '../shared/runtime.js';
 import { type Store, type Trx, afterCommit } from '../store/store.js';
 import { authorize, authorizeGrant } from './roles.js';
 
-const TTL_MS = INVITATION_TTL_DAYS * 24 * 3600_000;
+const TTL_MS = INVITATION_TTL_DAYS * DAY_MS;
 
 export interface InvitationDeps {
   store: Store;

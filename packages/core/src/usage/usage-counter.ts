@@ -1,6 +1,6 @@
 import type { UsageOutcome } from '@pc/contract';
+import { HOUR_MS } from '../shared/runtime.js';
 
-export const HOUR_MS = 3600_000;
 export const OUTCOME_INDEX = { ok: 0, ipNotAllowed: 1, rateLimited: 2, expired: 3 } as const satisfies Record<UsageOutcome, number>;
 
 /** One key's requests in one hour, by outcome (in OUTCOME_INDEX order). */

@@ -11,11 +11,10 @@ import { sql } from 'kysely';
 import type { ApiKeysRepository } from '../api-keys/api-keys.repository.js';
 import { AppError } from '../errors.js';
 import type { CoreObserver } from '../shared/observer.js';
-import { type Clock, epochMs, iso } from '../shared/runtime.js';
+import { type Clock, DAY_MS, HOUR_MS, epochMs, iso } from '../shared/runtime.js';
 import type { Store } from '../store/store.js';
-import { HOUR_MS, type HourCounts, type UsageCounter } from './usage-counter.js';
+import type { HourCounts, UsageCounter } from './usage-counter.js';
 
-const DAY_MS = 24 * HOUR_MS;
 const BUCKET_MS: Record<UsageGranularity, number> = { hour: HOUR_MS, day: DAY_MS };
 /** The default range: 24 hourly buckets, or 30 daily ones, ending with the current one. */
 const DEFAULT_BUCKETS: Record<UsageGranularity, number> = { hour: 24, day: 30 };
