@@ -4,9 +4,9 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
 import { appCodeOf, shouldRetry } from './lib/errors.js';
-import { navigate } from './lib/router.js';
 import { ToastProvider } from './lib/toast.js';
 import { createTrpcClient, trpc } from './lib/trpc.js';
+import { returnToSignIn } from './features/shell/use-signed-out.js';
 import './styles.css';
 
 const PUBLIC_PATHS = ['/sign-in', '/sign-up', '/auth/verify', '/auth/invitation'];
@@ -19,8 +19,7 @@ function onError(error: unknown) {
   if (appCodeOf(error) === 'forbidden') void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.auth.session) });
   if (appCodeOf(error) !== 'authentication_required') return;
   if (PUBLIC_PATHS.includes(window.location.pathname)) return;
-  queryClient.clear();
-  navigate('/sign-in?reason=session', { replace: true });
+  returnToSignIn(queryClient, 'session');
 }
 
 const queryClient = new QueryClient({

@@ -1,9 +1,7 @@
 import type { Member, Role } from '@pc/contract';
 import { ROLES } from '@pc/contract';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage } from '../../lib/errors.js';
-import { navigate } from '../../lib/router.js';
 import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
 import { Badge, Button, ErrorState, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
@@ -13,6 +11,7 @@ import { InvitationsList } from './invitations-list.js';
 import { InviteForm } from './invite-form.js';
 import { useAccount, usePermission } from './permissions.js';
 import { ROLE_LABELS, withArticle } from './roles.js';
+import { useSignedOut } from '../shell/use-signed-out.js';
 
 type Pending = { kind: 'remove'; member: Member } | { kind: 'leave' } | { kind: 'demote-self'; role: Role };
 
@@ -20,7 +19,7 @@ export default function MembersPage() {
   const account = useAccount();
   const toast = useToast();
   const utils = trpc.useUtils();
-  const queryClient = useQueryClient();
+  const signedOut = useSignedOut();
   const members = trpc.members.list.useQuery();
   const manage = usePermission('manageMembers');
   const invite = usePermission('inviteMembers');
@@ -44,8 +43,7 @@ export default function MembersPage() {
       if (vars.userId === account?.user.id) {
         // The server ended this session with the membership: nothing of the workspace may stay cached.
         toast.success(`You left ${workspace}.`);
-        navigate('/sign-in?reason=signed-out', { replace: true });
-        queryClient.clear();
+        signedOut();
         return;
       }
       const email = members.data?.find((m) => m.userId === vars.userId)?.email ?? 'The member';

@@ -1,11 +1,11 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect } from 'react';
 import { appCodeOf } from '../../lib/errors.js';
-import { Link, navigate, useLocation } from '../../lib/router.js';
+import { Link, useLocation } from '../../lib/router.js';
 import { trpc } from '../../lib/trpc.js';
 import { ErrorState, Spinner } from '../../lib/ui.js';
 import { AccountMenu } from './account-menu.js';
 import { Logo } from './logo.js';
+import { useSignedOut } from './use-signed-out.js';
 
 const NAV = [
   { to: '/keys', label: 'API keys' },
@@ -21,16 +21,14 @@ const NAV = [
 /** The signed-in frame; without a session, it sends you to sign-in. */
 export function AppShell({ children }: { children: ReactNode }) {
   const { pathname } = useLocation();
-  const queryClient = useQueryClient();
   const me = trpc.auth.session.useQuery(undefined, { staleTime: 60_000 });
   const signedOut = me.data?.signedIn === false;
   const account = me.data?.signedIn ? me.data : null;
 
+  const toSignIn = useSignedOut('session');
   useEffect(() => {
-    if (!signedOut) return;
-    navigate('/sign-in?reason=session', { replace: true });
-    queryClient.clear();
-  }, [signedOut, queryClient]);
+    if (signedOut) toSignIn();
+  }, [signedOut, toSignIn]);
 
   if (me.error && appCodeOf(me.error) !== 'authentication_required') {
     return (
