@@ -4,7 +4,7 @@ import { exactTime } from '../../lib/format.js';
 import { Link } from '../../lib/router.js';
 import { type RouterOutputs, trpc } from '../../lib/trpc.js';
 import { EmptyState, ErrorState, LoadMore, PageHeader, RelativeTime, Spinner } from '../../lib/ui.js';
-import { usePermission } from '../members/permissions.js';
+import { useAccount, usePermission } from '../members/permissions.js';
 import { ACTION_LABELS, DENIAL_ACTIONS, actionLabel, metadataFields, metadataSummary } from './audit-labels.js';
 
 type Entry = RouterOutputs['auditLogs']['list']['data'][number];
@@ -20,8 +20,7 @@ export default function AuditLogPage() {
     // A role that may not read it is told why, instead of asking for a 403.
     { getNextPageParam: (page) => page.nextCursor ?? undefined, enabled: read.allowed },
   );
-  const session = trpc.auth.session.useQuery(undefined, { staleTime: 60_000 });
-  const myUserId = session.data?.signedIn ? session.data.user.id : undefined;
+  const myUserId = useAccount()?.user.id;
   const entries = log.data?.pages.flatMap((p) => p.data) ?? [];
 
   if (!read.allowed) {

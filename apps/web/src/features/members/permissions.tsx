@@ -31,7 +31,7 @@ export function usePermission(what: Permission): PermissionState {
   return { allowed: false, describedBy: id, note: <PermissionNote id={id} role={role} reason={PERMISSION_REASONS[what]} /> };
 }
 
-export function PermissionNote({ id, role, reason }: { id?: string; role: Role; reason: string }) {
+function PermissionNote({ id, role, reason }: { id: string; role: Role; reason: string }) {
   return (
     <p id={id} className="permission-note" data-testid="permission-note">
       <LockIcon />
