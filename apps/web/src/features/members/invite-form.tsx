@@ -4,7 +4,7 @@ import { errorMessage } from '../../lib/errors.js';
 import { useToast } from '../../lib/toast.js';
 import { trpc } from '../../lib/trpc.js';
 import { Button, Field, Notice } from '../../lib/ui.js';
-import { firstIssue } from '../../lib/validation.js';
+import { firstIssue, parsed } from '../../lib/validation.js';
 import { ROLE_HINTS, ROLE_LABELS } from './roles.js';
 
 /** Invites an address as one of the roles `myRole` may give; the mail goes out once the server has it. */
@@ -32,12 +32,13 @@ export function InviteForm({ myRole }: { myRole: Role }) {
     },
   });
 
-  // The contract's own rule; shown once the person tried to send, not while they type.
-  const emailError = submitted ? firstIssue(createInvitationInput.shape.email, email.trim()) : null;
+  // The contract's own rule (it trims and lowercases); shown once the person tried to send, not while they type.
+  const emailError = submitted ? firstIssue(createInvitationInput.shape.email, email) : null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setSubmitted(true);
-    if (firstIssue(createInvitationInput.shape.email, email.trim()) === null) create.mutate({ email: email.trim(), role });
+    const values = parsed(createInvitationInput, { email, role });
+    if (values) create.mutate(values);
   };
 
   return (
