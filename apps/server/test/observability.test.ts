@@ -64,6 +64,8 @@ describe('JSON logs, the access log and /metrics of a running server', () => {
   let ids: string[] = [];
   let keyPrefix = '';
   let userId = '';
+  /** tRPC calls: by a session procedure, by the signed-out probe with a session, and by an API key. */
+  const trpc: Record<'session' | 'probe' | 'keyed', Reply | undefined> = { session: undefined, probe: undefined, keyed: undefined };
 
   beforeAll(async () => {
     server = await startInstance({
@@ -105,7 +107,9 @@ describe('JSON logs, the access log and /metrics of a running server', () => {
     await call(server, 'GET', '/v1/api-keys/key_doesnotexist0000', { cookie });
     await call(server, 'GET', '/v1/no/such/route/observed@example.com');
     await call(server, 'GET', '/trpc/evil.procedure_observed');
-    await call(server, 'GET', '/trpc/apiKeys.list', { cookie });
+    trpc.session = await call(server, 'GET', '/trpc/apiKeys.list', { cookie });
+    trpc.probe = await call(server, 'GET', '/trpc/auth.session', { cookie });
+    trpc.keyed = await call(server, 'GET', '/trpc/agents.list', { apiKey: key });
     await new Promise((r) => setTimeout(r, 1600));
     const last = at(await call(server, 'GET', '/v1/agents', { apiKey: soon.body.key }), '/v1/agents');
     ids = [userId, me.body.workspace.id, created.body.id, agent.body.id, fenced.body.id, soon.body.id, revoked.body.id, busy.body.id];
@@ -145,6 +149,13 @@ describe('JSON logs, the access log and /metrics of a running server', () => {
     const keyed = answers.find((a) => a.path === '/v1/agents/:id')!.res;
     expect(byId(keyed)).toMatchObject({ keyPrefix });
     expect(byId(keyed).userId).toBeUndefined();
+    // tRPC names who called too, whichever way the procedure read the session or the key.
+    for (const res of [trpc.session!, trpc.probe!]) {
+      expect(res.status).toBe(200);
+      expect(byId(res)).toMatchObject({ userId });
+    }
+    expect(trpc.keyed!.status).toBe(200);
+    expect(byId(trpc.keyed!)).toMatchObject({ keyPrefix });
     // Unmatched and made-up routes are labelled as such, never by their URL.
     expect(access.some((l) => String(l.route).includes('doesnotexist') || String(l.route).includes('evil'))).toBe(false);
     expect(access.some((l) => l.route === '/trpc/(unknown)')).toBe(true);
@@ -174,9 +185,9 @@ describe('JSON logs, the access log and /metrics of a running server', () => {
 
     expect(value(s, 'pc_http_request_duration_seconds_count', { route: '/v1/agents', method: 'GET', status: '200' })).toBeGreaterThanOrEqual(30);
     expect(value(s, 'pc_http_request_duration_seconds_bucket', { route: '/v1/agents', method: 'GET', status: '429', le: '+Inf' })).toBeGreaterThanOrEqual(1);
-    // Exactly what was sent: two uses of the first key and 30 of "busy" (its 31st and 32nd over the limit), one of each refusal.
+    // Exactly what was sent: three uses of the first key (one over tRPC) and 30 of "busy" (its 31st and 32nd over the limit), one of each refusal.
     const checks = Object.fromEntries(['ok', 'malformed', 'unknown', 'revoked', 'expired', 'ip_not_allowed', 'rate_limited'].map((o) => [o, value(s, 'pc_api_key_checks_total', { outcome: o })]));
-    expect(checks).toEqual({ ok: 32, malformed: 1, unknown: 1, revoked: 1, expired: 1, ip_not_allowed: 1, rate_limited: 2 });
+    expect(checks).toEqual({ ok: 33, malformed: 1, unknown: 1, revoked: 1, expired: 1, ip_not_allowed: 1, rate_limited: 2 });
     expect(value(s, 'pc_api_key_cache_lookups_total', { result: 'hit' })).toBeGreaterThanOrEqual(30);
     expect(value(s, 'pc_api_key_cache_lookups_total', { result: 'miss' })).toBeGreaterThanOrEqual(1);
     expect(value(s, 'pc_api_key_cache_entries', { kind: 'positive' })).toBeGreaterThanOrEqual(1);

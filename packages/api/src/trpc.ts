@@ -67,12 +67,15 @@ export const publicProcedure = t.procedure.use(appErrors).use(sameSiteMutations)
 
 /**
  * The session behind the cookie, if any (a request with an `x-api-key` is judged by the key alone).
- * When its expiry slid, the cookie is set again for as long, whichever procedure read it.
+ * Whichever procedure read it, the access log names its user, and when its expiry slid the cookie
+ * is set again for as long.
  */
 export async function optionalSession(ctx: ApiContext) {
   if (ctx.apiKey !== null || !ctx.sessionToken) return null;
   const session = await ctx.core.auth.authenticateSession(ctx.sessionToken);
-  if (session && session.renewedMaxAgeSeconds !== null) ctx.setSessionCookie(ctx.sessionToken, session.renewedMaxAgeSeconds);
+  if (!session) return null;
+  ctx.onPrincipal?.(session.principal);
+  if (session.renewedMaxAgeSeconds !== null) ctx.setSessionCookie(ctx.sessionToken, session.renewedMaxAgeSeconds);
   return session;
 }
 
@@ -86,7 +89,6 @@ async function requireSession(ctx: ApiContext): Promise<SessionPrincipal> {
 /** Signed-in users only; an API key is refused with `session_required`. */
 export const sessionProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const principal = await requireSession(ctx);
-  ctx.onPrincipal?.(principal);
   return next({ ctx: { ...ctx, principal } });
 });
 
@@ -98,6 +100,7 @@ export const keyOrSessionProcedure = publicProcedure.use(async ({ ctx, next }) =
       const auth = await ctx.core.apiKeys.authenticate(ctx.apiKey, ctx.meta);
       ctx.setRateLimitHeaders(auth.rateLimit);
       principal = auth.principal;
+      ctx.onPrincipal?.(principal);
     } catch (e) {
       if (e instanceof AppError && e.extra.rateLimit) ctx.setRateLimitHeaders(e.extra.rateLimit);
       throw e instanceof AppError ? fail(e) : e;
@@ -105,6 +108,5 @@ export const keyOrSessionProcedure = publicProcedure.use(async ({ ctx, next }) =
   } else {
     principal = await requireSession(ctx);
   }
-  ctx.onPrincipal?.(principal);
   return next({ ctx: { ...ctx, principal } });
 });

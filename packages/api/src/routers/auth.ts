@@ -25,7 +25,6 @@ export const authRouter = router({
   session: publicProcedure.query(async ({ ctx }) => {
     const session = await optionalSession(ctx);
     if (!session) return { signedIn: false as const };
-    ctx.onPrincipal?.(session.principal);
     return { signedIn: true as const, ...(await ctx.core.auth.me(session.principal)) };
   }),
   workspaces: sessionProcedure.query(({ ctx }) => ctx.core.auth.workspaces(ctx.principal)),
