@@ -23,6 +23,9 @@ export const verifyResult = z.object({
   isNewUser: z.boolean(),
 });
 
+/** An accepted invitation: signed in, as a verified link is, with the role joined as. */
+export const invitationAccepted = verifyResult.extend({ role: roleSchema });
+
 /** The signed-in user, the session's current workspace and the user's role in it. */
 export const meResult = z.object({ user, workspace, role: roleSchema });
 
@@ -57,6 +60,7 @@ export const publicConfig = z.object({
 export type RegisterInput = z.input<typeof registerInput>;
 export type LoginInput = z.input<typeof loginInput>;
 export type VerifyResult = z.infer<typeof verifyResult>;
+export type InvitationAcceptedResult = z.infer<typeof invitationAccepted>;
 export type MeResult = z.infer<typeof meResult>;
 export type LogoutScope = z.infer<typeof logoutScope>;
 export type SessionItem = z.infer<typeof sessionItem>;

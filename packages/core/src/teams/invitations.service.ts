@@ -1,4 +1,4 @@
-import { INVITATION_TTL_DAYS, type Invitation, type InvitationPreview, type Role, type VerifyResult, maskEmail } from '@pc/contract';
+import { INVITATION_TTL_DAYS, type Invitation, type InvitationAcceptedResult, type InvitationPreview, type Role, maskEmail } from '@pc/contract';
 import { uniqueViolation } from '@pc/db';
 import type { AuditService } from '../audit/audit.service.js';
 import { browserAccount, hasAccount } from '../auth/accounts.js';
@@ -28,7 +28,7 @@ export interface InvitationDeps {
 }
 
 export interface InvitationAccepted {
-  result: VerifyResult & { role: Role };
+  result: InvitationAcceptedResult;
   sessionToken: string;
   maxAgeSeconds: number;
 }

@@ -216,7 +216,7 @@ export const OPERATIONS = [
     summary: 'Accept an invitation; sets the session cookie',
     description: 'Creates the account if the address has none, adds the membership and signs in to the workspace.',
     body: { schema: c.invitationTokenInput, name: 'InvitationTokenInput', example: { token: 'the token of the mailed link' } },
-    ok: { status: 200, schema: c.verifyResult.extend({ role: c.roleSchema }), name: 'InvitationAccepted', description: 'Signed in to the workspace' },
+    ok: { status: 200, schema: c.invitationAccepted, name: 'InvitationAccepted', description: 'Signed in to the workspace' },
     errors: [413, 415, 429],
     cookie: 'set',
   },
